@@ -1,0 +1,91 @@
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class AppendOnlyError(Exception):
+    """Audit events are never changed or deleted."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+    def for_object(self, target: models.Model) -> "AuditEventQuerySet":
+        return self.filter(object_type=object_type_of(target), object_id=str(target.pk))
+
+
+def object_type_of(target: models.Model) -> str:
+    return target._meta.label_lower
+
+
+class AuditChain(models.Model):
+    """The head of one hash chain: one per centre, plus a global one for account events."""
+
+    key = models.CharField(max_length=40, unique=True)
+    last_seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class AuditEvent(models.Model):
+    chain_key = models.CharField(max_length=40)
+    seq = models.PositiveBigIntegerField()
+    # A plain id, not a foreign key: the audit trail sits below every other app and outlives what it records.
+    centre_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["chain_key", "seq"]
+        constraints = [models.UniqueConstraint(fields=["chain_key", "seq"], name="audit_event_chain_seq")]
+        indexes = [models.Index(fields=["object_type", "object_id", "seq"], name="audit_event_object")]
+        verbose_name = _("audit event")
+
+    def __str__(self) -> str:
+        return f"{self.chain_key}#{self.seq} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+    def compute_hash(self) -> str:
+        payload = {
+            "chain": self.chain_key,
+            "seq": self.seq,
+            "centre": self.centre_id,
+            "actor": self.actor_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "created_at": self.created_at.isoformat(),
+            "data": self.data,
+            "prev_hash": self.prev_hash,
+        }
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()

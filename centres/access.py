@@ -1,0 +1,119 @@
+"""Who may reach what. Every view carries one of these rules; every object is fetched through a helper.
+
+Objects of another centre, or that the user has no business knowing of, answer 404; a page the user
+knows of but whose role they lack answers 403.
+"""
+from collections.abc import Callable
+from functools import cached_property, wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from accounts.access import mark_access, public, signed_in
+
+from .models import STAFF_ROLES, Centre, Invitation, Membership, Role
+
+__all__ = ["public", "signed_in", "role_required", "get_learner_for", "get_staff_membership_for",
+           "get_invitation_for", "LeapContext"]
+
+SESSION_CENTRE_KEY = "leap_centre_id"
+
+
+class LeapContext:
+    """The signed-in person's centres and roles, loaded once per request and only when asked for."""
+
+    def __init__(self, request: HttpRequest):
+        self.request = request
+        self.user = request.user
+
+    @cached_property
+    def memberships(self) -> list[Membership]:
+        if not self.user.is_authenticated:
+            return []
+        return list(Membership.objects.current().filter(user=self.user).select_related("centre", "assessor"))
+
+    @cached_property
+    def centres(self) -> list[Centre]:
+        seen: dict[int, Centre] = {}
+        for m in self.memberships:
+            seen.setdefault(m.centre_id, m.centre)
+        return sorted(seen.values(), key=lambda c: c.name)
+
+    @cached_property
+    def centre(self) -> Centre | None:
+        wanted = self.request.session.get(SESSION_CENTRE_KEY)
+        for centre in self.centres:
+            if centre.pk == wanted:
+                return centre
+        return self.centres[0] if self.centres else None
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        centre = self.centre
+        return frozenset(m.role for m in self.memberships if centre and m.centre_id == centre.pk)
+
+    @cached_property
+    def learner_membership(self) -> Membership | None:
+        centre = self.centre
+        return next((m for m in self.memberships
+                     if centre and m.centre_id == centre.pk and m.role == Role.LEARNER), None)
+
+    @property
+    def is_staff_anywhere(self) -> bool:
+        return self.user.is_superuser or any(m.role in STAFF_ROLES for m in self.memberships)
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+def role_required(*roles: str) -> Callable[[Callable], Callable]:
+    """The signed-in person holds one of `roles` in their current centre."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if request.leap.centre is None or not request.leap.has(*roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return mark_access(wrapped, "roles:" + ",".join(roles))
+
+    return decorator
+
+
+# --- One helper per object type ----------------------------------------------------------------------
+
+def get_learner_for(request: HttpRequest, pk: int, *, write: bool = False) -> Membership:
+    """A learner of the current centre: any for its admins (and, read-only, moderators); own for assessors."""
+    leap = request.leap
+    learners = Membership.objects.current().learners().filter(centre=leap.centre).select_related("user", "assessor")
+    if leap.has(Role.CENTRE_ADMIN):
+        pass
+    elif leap.has(Role.MODERATOR, Role.EXTERNAL_MODERATOR) and not write:
+        pass
+    elif leap.has(Role.ASSESSOR):
+        learners = learners.filter(assessor=request.user)
+    else:
+        raise Http404
+    membership = learners.filter(pk=pk).first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def get_staff_membership_for(request: HttpRequest, pk: int) -> Membership:
+    if not request.leap.has(Role.CENTRE_ADMIN):
+        raise Http404
+    membership = Membership.objects.current().staff().filter(centre=request.leap.centre, pk=pk).first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def get_invitation_for(request: HttpRequest, pk: int) -> Invitation:
+    if not request.leap.has(Role.CENTRE_ADMIN):
+        raise Http404
+    invitation = Invitation.objects.filter(centre=request.leap.centre, pk=pk).first()
+    if invitation is None:
+        raise Http404
+    return invitation

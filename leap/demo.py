@@ -1,0 +1,96 @@
+"""The demo centre that `make run` loads: one person per role, ready to sign in."""
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value, format_hotp_value
+from allauth.mfa.utils import decrypt
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from centres.models import Centre, Membership, Role
+from centres.services import centre_create, learner_register, membership_grant
+
+User = get_user_model()
+
+DEMO_CENTRE = "Demo Training Centre"
+DEMO_PASSWORD = "leap-demo-2026"
+DOMAIN = "demo.leap.test"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    first_name: str
+    last_name: str
+    role: str
+    assessor: str = ""
+
+
+ADMIN = DemoPerson(f"admin@{DOMAIN}", "Alex", "Morgan", Role.CENTRE_ADMIN)
+ASSESSORS = [
+    DemoPerson(f"assessor1@{DOMAIN}", "Sam", "Okafor", Role.ASSESSOR),
+    DemoPerson(f"assessor2@{DOMAIN}", "Priya", "Nair", Role.ASSESSOR),
+]
+STAFF = [
+    ADMIN,
+    *ASSESSORS,
+    DemoPerson(f"moderator@{DOMAIN}", "Jordan", "Ellis", Role.MODERATOR),
+    DemoPerson(f"eqa@{DOMAIN}", "Chris", "Weber", Role.EXTERNAL_MODERATOR),
+]
+LEARNERS = [
+    DemoPerson(f"learner1@{DOMAIN}", "Maya", "Lopez", Role.LEARNER, ASSESSORS[0].email),
+    DemoPerson(f"learner2@{DOMAIN}", "Tom", "Becker", Role.LEARNER, ASSESSORS[0].email),
+    DemoPerson(f"learner3@{DOMAIN}", "Aisha", "Khan", Role.LEARNER, ASSESSORS[0].email),
+    DemoPerson(f"learner4@{DOMAIN}", "Luca", "Rossi", Role.LEARNER, ASSESSORS[1].email),
+    DemoPerson(f"learner5@{DOMAIN}", "Emma", "Dubois", Role.LEARNER, ASSESSORS[1].email),
+]
+
+
+def _person(p: DemoPerson):
+    user, created = User.objects.get_or_create(
+        email=p.email, defaults={"first_name": p.first_name, "last_name": p.last_name}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    return user
+
+
+def _totp_secret(user) -> str:
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        secret = generate_totp_secret()
+        TOTP.activate(user, secret)
+        return secret
+    return decrypt(authenticator.data["secret"])
+
+
+def current_totp_code(secret: str) -> str:
+    import time
+
+    from allauth.mfa import app_settings
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
+@transaction.atomic
+def seed_demo() -> tuple[Centre, list[tuple[DemoPerson, str]]]:
+    """Create (or find) the demo centre and its people. Safe to run again: nothing is duplicated."""
+    centre = Centre.objects.filter(name=DEMO_CENTRE).first() or centre_create(name=DEMO_CENTRE, country="GB")
+    logins: list[tuple[DemoPerson, str]] = []
+    for p in STAFF:
+        user = _person(p)
+        if not Membership.objects.filter(user=user, centre=centre, role=p.role).exists():
+            membership_grant(centre=centre, user=user, role=p.role)
+        logins.append((p, _totp_secret(user)))
+    admin = User.objects.get(email=ADMIN.email)
+    for p in LEARNERS:
+        user = _person(p)
+        if not Membership.objects.filter(user=user, centre=centre, role=Role.LEARNER).exists():
+            learner_register(centre=centre, email=p.email, first_name=p.first_name, last_name=p.last_name,
+                             assessor=User.objects.get(email=p.assessor), actor=admin)
+        logins.append((p, ""))
+    return centre, logins

@@ -1,0 +1,25 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.http import HttpResponse
+from django.urls import include, path
+
+from accounts.access import public
+
+admin.autodiscover()
+admin.site.login = secure_admin_login(admin.site.login)  # staff sign in through allauth, with their second factor
+admin.site.site_header = "LEAP administration"
+
+
+@public
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("", include("centres.urls")),
+    path("account/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("django-admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

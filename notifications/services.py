@@ -1,0 +1,92 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import Notification
+
+
+def _absolute(url: str) -> str:
+    return url if not url or url.startswith("http") else f"{settings.SITE_URL}{url}"
+
+
+def _render(template: str, notification: Notification) -> str:
+    context = {
+        **notification.data,
+        "site_url": settings.SITE_URL,
+        "url": _absolute(notification.url),
+        "subject": notification.subject,
+    }
+    with translation.override(notification.language):
+        return render_to_string(f"emails/{notification.kind}-{template}", context)
+
+
+def notify(
+    *,
+    recipient,
+    kind: str,
+    context: dict[str, Any],
+    url: str = "",
+    email: bool = True,
+) -> Notification:
+    """Tell one person (a user, or an email address with no account yet) of an event.
+
+    The in-app notification is stored now; the email is sent by a Celery task once the caller's
+    transaction commits. `context` must be JSON-serialisable: the email is rendered by the worker.
+    """
+    from .tasks import send_notification_email
+
+    user = None if isinstance(recipient, str) else recipient
+    notification = Notification(
+        user=user,
+        email_to=recipient if user is None else user.email,
+        language=getattr(user, "language", settings.LANGUAGE_CODE),
+        kind=kind,
+        url=url,
+        data=context,
+        send_email=email,
+    )
+    notification.subject = _render("subject.txt", notification).strip()
+    notification.save()
+    if email:
+        transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
+    return notification
+
+
+def notification_send_email(*, notification_id: int) -> bool:
+    """Send a notification's email once. Safe to run again: an email already sent is not sent twice.
+
+    The row stays locked while the message is handed to the mail server, so two workers running the
+    same task cannot both send it. A mail server error propagates (and rolls back) so the task retries.
+    """
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None or notification.email_sent_at or not notification.send_email:
+            return False
+        message = EmailMultiAlternatives(
+            subject=notification.subject,
+            body=_render("body.txt", notification),
+            to=[notification.email_to],
+            headers={"X-LEAP-Notification": str(notification.pk), "Auto-Submitted": "auto-generated"},
+        )
+        message.attach_alternative(_render("body.html", notification), "text/html")
+        message.send()
+        notification.email_sent_at = timezone.now()
+        notification.save(update_fields=["email_sent_at"])
+    return True
+
+
+def notification_mark_read(*, notification: Notification, actor) -> Notification:
+    if notification.user_id != actor.pk:
+        raise PermissionError("Only the recipient can mark a notification read.")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, actor) -> int:
+    return Notification.objects.filter(user=actor).unread().update(read_at=timezone.now())
