@@ -79,7 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "centres.middleware.CurrentCentreMiddleware",
-    "accounts.middleware.StaffSecondFactorMiddleware",
+    "centres.middleware.StaffSecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "leap.urls"
@@ -128,6 +128,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # --- Files -------------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"  # never served directly: files go out through views that check access
 MEDIA_ROOT = VAR_DIR / "media"
