@@ -20,3 +20,10 @@ def public(view: Callable) -> Callable:
 def signed_in(view: Callable) -> Callable:
     """Any signed-in person; the view itself limits what it shows to their own things."""
     return mark_access(view, "signed-in")
+
+
+def posted(request, *, files: bool = False):
+    """The form data of a POST, else None, so a POST with every box unticked still counts as a submission."""
+    if request.method != "POST":
+        return (None, None) if files else None
+    return (request.POST, request.FILES) if files else request.POST

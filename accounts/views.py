@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from .access import public, signed_in
+from .access import posted, public, signed_in
 from .forms import LanguageForm, ProfileForm, WelcomeSetPasswordForm
 from .services import user_set_first_password, user_set_language, user_update_profile
 
@@ -28,7 +28,7 @@ def welcome_set_password(request: HttpRequest, uidb64: str, token: str) -> HttpR
     user = _user_from_link(uidb64, token)
     if user is None:
         return render(request, "accounts/welcome_link_invalid.html", status=400)
-    form = WelcomeSetPasswordForm(user, request.POST or None)
+    form = WelcomeSetPasswordForm(user, posted(request))
     if request.method == "POST" and form.is_valid():
         user_set_first_password(user=user, password=form.cleaned_data["new_password1"])
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -39,7 +39,7 @@ def welcome_set_password(request: HttpRequest, uidb64: str, token: str) -> HttpR
 
 @signed_in
 def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(posted(request), instance=request.user)
     if request.method == "POST" and form.is_valid():
         user_update_profile(user=request.user, **{k: form.cleaned_data[k]
                                                    for k in ("first_name", "last_name", "language")})

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import public, signed_in
+from accounts.access import posted, public, signed_in
 
 from . import selectors
 from .access import (
@@ -75,7 +75,7 @@ def centre_switch(request: HttpRequest) -> HttpResponse:
 
 @signed_in
 def join_centre(request: HttpRequest) -> HttpResponse:
-    form = EnrolmentCodeForm(request.POST or None)
+    form = EnrolmentCodeForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             membership = learner_self_register(user=request.user, code=form.cleaned_data["enrolment_code"])
@@ -92,7 +92,7 @@ def join_centre(request: HttpRequest) -> HttpResponse:
 
 @role_required(ADMIN)
 def staff_list(request: HttpRequest) -> HttpResponse:
-    form = InviteStaffForm(request.POST or None)
+    form = InviteStaffForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             staff_invite(centre=request.leap.centre, actor=request.user, **form.cleaned_data)
@@ -149,7 +149,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 return _welcome_to(request, invitation)
     elif not account_exists:
-        form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+        form = AcceptInvitationForm(posted(request), email=invitation.email)
         if request.method == "POST" and form.is_valid():
             try:
                 user = invited_user_create(invitation=invitation, first_name=form.cleaned_data["first_name"],
@@ -208,7 +208,7 @@ def learner_change_assessor(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADMIN)
 def learner_add(request: HttpRequest) -> HttpResponse:
-    form = LearnerForm(request.POST or None, centre=request.leap.centre)
+    form = LearnerForm(posted(request), centre=request.leap.centre)
     if request.method == "POST" and form.is_valid():
         try:
             membership = learner_register(centre=request.leap.centre, actor=request.user, **form.cleaned_data)
@@ -223,7 +223,7 @@ def learner_add(request: HttpRequest) -> HttpResponse:
 
 @role_required(ADMIN)
 def learner_import(request: HttpRequest) -> HttpResponse:
-    form = LearnerCsvForm(request.POST or None, request.FILES or None)
+    form = LearnerCsvForm(*posted(request, files=True))
     problems = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -242,7 +242,7 @@ def learner_import(request: HttpRequest) -> HttpResponse:
 @role_required(ADMIN)
 def centre_settings(request: HttpRequest) -> HttpResponse:
     centre = request.leap.centre
-    form = SelfRegistrationForm(request.POST or None, centre=centre, initial={
+    form = SelfRegistrationForm(posted(request), centre=centre, initial={
         "enabled": centre.self_registration_open, "assessor": centre.self_registration_assessor})
     if request.method == "POST" and form.is_valid():
         try:

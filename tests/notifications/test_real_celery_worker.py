@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -30,10 +29,17 @@ def _database_url_of_test_database() -> str:
     return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}/{db['NAME']}"
 
 
+def _forget_broker_connections() -> None:
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def worker(redis_url, tmp_path):
-    """Start `celery worker` on a private queue; route this process's tasks to it through Redis."""
-    queue = f"leap-test-{uuid.uuid4().hex[:8]}"
+    """Start `celery worker` on the default queue; send this process's tasks to it through Redis."""
+    queue = celery_app.conf.task_default_queue
+    with celery_app.connection_for_write(redis_url) as connection_:
+        connection_.default_channel.queue_purge(queue)  # nothing left over from an interrupted run
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "EMAIL_URL", "S3_"))}
     env.update(DATABASE_URL=_database_url_of_test_database(), REDIS_URL=redis_url, LEAP_VAR_DIR=str(tmp_path),
                CELERY_TASK_ALWAYS_EAGER="0", SECRET_KEY=settings.SECRET_KEY, LOG_LEVEL="WARNING")
@@ -42,14 +48,14 @@ def worker(redis_url, tmp_path):
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    saved = {k: celery_app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
-    celery_app.conf.update(task_always_eager=False, broker_url=redis_url, task_default_queue=queue)
-    celery_app._pool = None
+    saved = {k: celery_app.conf[k] for k in ("task_always_eager", "broker_url")}
+    celery_app.conf.update(task_always_eager=False, broker_url=redis_url)
+    _forget_broker_connections()
     try:
         yield tmp_path / "mail", process
     finally:
         celery_app.conf.update(saved)
-        celery_app._pool = None
+        _forget_broker_connections()
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=20)
