@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("centre/switch/", views.centre_switch, name="centre_switch"),
     path("centre/join/", views.join_centre, name="join_centre"),
     path("centre/settings/", views.centre_settings, name="centre_settings"),
@@ -14,6 +13,5 @@ urlpatterns = [
     path("centre/learners/", views.learner_list, name="learner_list"),
     path("centre/learners/add/", views.learner_add, name="learner_add"),
     path("centre/learners/import/", views.learner_import, name="learner_import"),
-    path("centre/learners/<int:pk>/", views.learner_detail, name="learner_detail"),
     path("centre/learners/<int:pk>/assessor/", views.learner_change_assessor, name="learner_change_assessor"),
 ]

@@ -48,21 +48,6 @@ ANY_STAFF = (Role.CENTRE_ADMIN, Role.ASSESSOR, Role.MODERATOR, Role.EXTERNAL_MOD
 
 
 @signed_in
-def home(request: HttpRequest) -> HttpResponse:
-    leap = request.leap
-    if leap.centre is None:
-        return render(request, "centres/home_no_centre.html", {"form": EnrolmentCodeForm()})
-    context = {"centre": leap.centre}
-    if leap.has(ADMIN):
-        context["overview"] = selectors.centre_overview(centre=leap.centre)
-    if leap.has(Role.ASSESSOR):
-        context["caseload"] = selectors.assessor_learners(centre=leap.centre, assessor=request.user)
-    if leap.has(Role.LEARNER):
-        context["learner_membership"] = leap.learner_membership
-    return render(request, "centres/home.html", context)
-
-
-@signed_in
 @require_POST
 def centre_switch(request: HttpRequest) -> HttpResponse:
     wanted = request.POST.get("centre", "")
@@ -180,13 +165,6 @@ def learner_list(request: HttpRequest) -> HttpResponse:
                                              search=request.GET.get("q", ""))
     page = Paginator(learners, 50).get_page(request.GET.get("page"))
     return render(request, "centres/learner_list.html", {"page": page, "q": request.GET.get("q", "")})
-
-
-@role_required(*ANY_STAFF)
-def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_learner_for(request, pk)
-    form = ChangeAssessorForm(initial={"assessor": membership.assessor}, centre=request.leap.centre)
-    return render(request, "centres/learner_detail.html", {"membership": membership, "form": form})
 
 
 @role_required(ADMIN)

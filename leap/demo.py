@@ -11,6 +11,9 @@ from django.db import transaction
 
 from centres.models import Centre, Membership, Role
 from centres.services import centre_create, learner_register, membership_grant
+from portfolios.models import Enrolment
+from portfolios.services import enrolment_create
+from qualifications.demo_specs import load_demo_specs
 
 User = get_user_model()
 
@@ -93,4 +96,32 @@ def seed_demo() -> tuple[Centre, list[tuple[DemoPerson, str]]]:
             learner_register(centre=centre, email=p.email, first_name=p.first_name, last_name=p.last_name,
                              assessor=User.objects.get(email=p.assessor), actor=admin)
         logins.append((p, ""))
+    _enrol_demo_learners(centre, admin)
     return centre, logins
+
+
+def _enrol_demo_learners(centre: Centre, admin) -> None:
+    """Learners 1-3 on the hospitality qualification (mandatory units plus enough optional credit), 4-5 on
+    the barista course, started some weeks ago so progress and days left mean something."""
+    import datetime
+
+    from django.utils import timezone
+
+    hospitality, barista = load_demo_specs(centre=centre, actor=admin)
+    today = timezone.localdate()
+    for i, person in enumerate(LEARNERS):
+        version = hospitality if i < 3 else barista
+        user = User.objects.get(email=person.email)
+        if Enrolment.objects.filter(learner=user, version__qualification=version.qualification).exists():
+            continue
+        units = list(version.units.order_by("position"))
+        chosen = [u for u in units if u.mandatory]
+        for unit in (u for u in units if not u.mandatory):
+            if sum(u.credits for u in chosen) >= version.minimum_credits:
+                break
+            chosen.append(unit)
+        enrolment_create(
+            learner_membership=Membership.objects.get(user=user, centre=centre, role=Role.LEARNER),
+            version=version, units=chosen, actor=admin,
+            start_date=today - datetime.timedelta(days=60 + 20 * i),
+            planned_end_date=today + datetime.timedelta(days=300 if version is hospitality else 40))

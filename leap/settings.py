@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "centres",
+    "qualifications",
     "portfolios",
     "assessment",
     "moderation",
@@ -238,6 +239,8 @@ USE_TZ = True
 # --- LEAP ----------------------------------------------------------------------------------------------
 LEAP_INVITATION_DAYS = env.int("LEAP_INVITATION_DAYS", default=7)
 LEAP_CSV_MAX_ROWS = env.int("LEAP_CSV_MAX_ROWS", default=5000)
+# A learner is "behind schedule" when the share of time used exceeds the share of criteria met by this many points.
+LEAP_BEHIND_SCHEDULE_MARGIN = env.int("LEAP_BEHIND_SCHEDULE_MARGIN", default=10)
 
 # --- Security ----------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

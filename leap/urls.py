@@ -5,6 +5,8 @@ from django.urls import include, path
 
 from accounts.access import public
 
+from .views import home
+
 admin.autodiscover()
 admin.site.login = secure_admin_login(admin.site.login)  # staff sign in through allauth, with their second factor
 admin.site.site_header = "LEAP administration"
@@ -16,10 +18,13 @@ def healthz(request):
 
 
 urlpatterns = [
+    path("", home, name="home"),
     path("", include("centres.urls")),
     path("account/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("notifications/", include("notifications.urls")),
+    path("qualifications/", include("qualifications.urls")),
+    path("", include("portfolios.urls")),
     path("django-admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -109,7 +109,85 @@ def home_pages_many_learners(scenario: str) -> list[Row]:
     return rows
 
 
+# --- Scenario 3: a large caseload ------------------------------------------------------------------------
+
+CASELOAD_LEARNERS, CASELOAD_UNITS, CASELOAD_CRITERIA = 150, 12, 40
+
+
+def big_specification(centre: Centre):
+    """A published qualification of 12 units x 40 criteria (5 outcomes of 8), built in bulk."""
+    from django.utils import timezone
+
+    from qualifications.models import AssessmentCriterion, LearningOutcome, Qualification, QualificationVersion, Unit
+
+    qualification, _ = Qualification.objects.get_or_create(centre=centre, code="BENCH-12x40")
+    version = QualificationVersion.objects.filter(qualification=qualification).first()
+    if version is not None:
+        return version
+    version = QualificationVersion.objects.create(
+        qualification=qualification, number=1, title="Bench Diploma (12 units x 40 criteria)", level="3",
+        status=QualificationVersion.Status.PUBLISHED, frozen_at=timezone.now())
+    units = Unit.objects.bulk_create(
+        Unit(version=version, position=u, code=f"B{u + 1:02d}", title=f"Bench unit {u + 1}", credits=10)
+        for u in range(CASELOAD_UNITS))
+    outcomes = LearningOutcome.objects.bulk_create(
+        LearningOutcome(unit=unit, position=o, number=str(o + 1), text=f"Outcome {o + 1}")
+        for unit in units for o in range(5))
+    AssessmentCriterion.objects.bulk_create(
+        AssessmentCriterion(outcome=o, unit_id=o.unit_id, position=o.position * 8 + c,
+                            number=f"{o.number}.{c + 1}", text=f"Criterion {c + 1}")
+        for o in outcomes for c in range(8))
+    return version
+
+
+def enrol_caseload(centre: Centre, version, assessor) -> None:
+    """150 learners of one assessor, each on all 12 units, each with a different share of criteria met."""
+    import datetime
+
+    from django.utils import timezone
+
+    from centres.models import Membership, Role
+    from portfolios.models import AchievedCriterion, Enrolment, EnrolmentUnit
+    from qualifications.models import AssessmentCriterion
+
+    today = timezone.localdate()
+    users = User.objects.bulk_create(
+        User(email=f"caseload{i:03d}@bench.leap.test", first_name=FIRST_NAMES[i % 12],
+             last_name=LAST_NAMES[i % len(LAST_NAMES)]) for i in range(CASELOAD_LEARNERS))
+    Membership.objects.bulk_create(Membership(user=u, centre=centre, role=Role.LEARNER, assessor=assessor)
+                                   for u in users)
+    enrolments = Enrolment.objects.bulk_create(
+        Enrolment(centre=centre, learner=u, version=version, assessor=assessor,
+                  start_date=today - datetime.timedelta(days=100 + i),
+                  planned_end_date=today + datetime.timedelta(days=200))
+        for i, u in enumerate(users))
+    units = list(version.units.all())
+    EnrolmentUnit.objects.bulk_create(EnrolmentUnit(enrolment=e, unit=u) for e in enrolments for u in units)
+    criteria = list(AssessmentCriterion.objects.filter(unit__version=version).values_list("pk", "unit_id"))
+    AchievedCriterion.objects.bulk_create(
+        (AchievedCriterion(enrolment=e, criterion_id=c, unit_id=u)
+         for i, e in enumerate(enrolments) for c, u in criteria[: (i * 7) % len(criteria)]), batch_size=5000)
+
+
+def caseload_pages(scenario: str) -> list[Row]:
+    centre, _logins = demo.seed_demo()
+    assessor = User.objects.get(email=demo.ASSESSORS[1].email)
+    version = big_specification(centre)
+    with transaction.atomic():
+        enrol_caseload(centre, version, assessor)
+    learner = User.objects.get(email="caseload100@bench.leap.test")
+    return (page_rows(scenario, f"/caseload/ ({CASELOAD_LEARNERS} learners) as assessor",
+                      client_for(assessor.email), "/caseload/")
+            + page_rows(scenario, f"/caseload/ ({CASELOAD_LEARNERS} learners) as centre admin",
+                        client_for(demo.ADMIN.email), "/caseload/")
+            + page_rows(scenario, "/ (home) as that assessor", client_for(assessor.email), HOME_URL)
+            + page_rows(scenario, f"/progress/ (My Progress, {CASELOAD_UNITS} units) as learner",
+                        client_for(learner.email), "/progress/"))
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("home pages, demo data", home_pages_demo),
     Scenario(f"home pages, {BULK_LEARNERS} learners", home_pages_many_learners),
+    Scenario(f"caseload, {CASELOAD_LEARNERS} learners x {CASELOAD_UNITS} units x {CASELOAD_CRITERIA} criteria",
+             caseload_pages),
 ]

@@ -1,0 +1,33 @@
+"""The home page: one section per role the person holds in their current centre, drawn from each app."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.access import signed_in
+from centres import selectors as centre_selectors
+from centres.forms import EnrolmentCodeForm
+from centres.models import Role
+from portfolios import selectors as portfolio_selectors
+from portfolios.models import Enrolment
+
+
+@signed_in
+def home(request: HttpRequest) -> HttpResponse:
+    leap = request.leap
+    if leap.centre is None:
+        return render(request, "centres/home_no_centre.html", {"form": EnrolmentCodeForm()})
+    context = {"centre": leap.centre}
+    if leap.has(Role.CENTRE_ADMIN):
+        context["overview"] = centre_selectors.centre_overview(centre=leap.centre)
+    if leap.has(Role.ASSESSOR):
+        rows = portfolio_selectors.caseload(
+            enrolments=Enrolment.objects.filter(centre=leap.centre, assessor=request.user),
+            filters=portfolio_selectors.CaseloadFilter(sort="last_activity", descending=True))
+        context["caseload"] = {"count": len(rows), "behind": [r for r in rows if r.schedule.behind][:10],
+                               "recent": rows[:10]}
+        context["learner_count"] = centre_selectors.assessor_learners(
+            centre=leap.centre, assessor=request.user).count()
+    if leap.has(Role.LEARNER):
+        context["learner_membership"] = leap.learner_membership
+        context["progress"] = portfolio_selectors.my_progress(learner=request.user, centre=leap.centre)
+    return render(request, "home.html", context)

@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("progress/", views.my_progress, name="my_progress"),
+    path("centre/learners/<int:pk>/", views.learner_detail, name="learner_detail"),
+    path("caseload/", views.caseload, name="caseload"),
+    path("centre/learners/<int:pk>/enrol/", views.enrolment_create, name="enrolment_create"),
+    path("enrolments/<int:pk>/", views.enrolment_detail, name="enrolment_detail"),
+    path("enrolments/<int:pk>/status/", views.enrolment_status, name="enrolment_status"),
+    path("", include("portfolios.plan_urls")),
+]
