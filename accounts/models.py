@@ -32,6 +32,12 @@ class User(AbstractUser):
     email = models.EmailField(_("email address"), unique=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES,
                                 default=settings.LANGUAGE_CODE)
+    email_non_essential = models.BooleanField(
+        _("email me reminders and updates"), default=True,
+        help_text=_("Sign-in, invitations and decisions about your work are always emailed."))
+    email_daily_digest = models.BooleanField(
+        _("one daily digest instead of an email per upload"), default=False,
+        help_text=_("For assessors: new evidence is listed in one email each morning."))
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -30,6 +30,9 @@ class Centre(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("assessor for self-registered learners"),
     )
+    review_reminder_days = models.PositiveSmallIntegerField(
+        _("remind assessors after (days)"), default=7,
+        help_text=_("Evidence waiting longer than this is chased: first the assessor, then the centre admins."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -65,6 +68,8 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="assigned_learner_memberships", verbose_name=_("assessor"),
     )
+    # Assessors not yet qualified have their decisions countersigned by a qualified assessor before they count.
+    qualified = models.BooleanField(_("qualified assessor"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(_("access ends"), null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)

@@ -239,6 +239,11 @@ USE_TZ = True
 # --- LEAP ----------------------------------------------------------------------------------------------
 LEAP_INVITATION_DAYS = env.int("LEAP_INVITATION_DAYS", default=7)
 LEAP_CSV_MAX_ROWS = env.int("LEAP_CSV_MAX_ROWS", default=5000)
+# Evidence uploads: the largest file accepted per kind, in MB (LEAP_MAX_VIDEO_MB=500 and so on).
+_UPLOAD_MB = {"image": 30, "video": 500, "audio": 200, "pdf": 50, "document": 50, "text": 2}
+LEAP_MAX_UPLOAD_BYTES = {kind: env.int(f"LEAP_MAX_{kind.upper()}_MB", default=mb) * 1024 * 1024
+                         for kind, mb in _UPLOAD_MB.items()}
+LEAP_MAX_IMAGE_PIXELS = env.int("LEAP_MAX_IMAGE_PIXELS", default=60_000_000)
 # A learner is "behind schedule" when the share of time used exceeds the share of criteria met by this many points.
 LEAP_BEHIND_SCHEDULE_MARGIN = env.int("LEAP_BEHIND_SCHEDULE_MARGIN", default=10)
 

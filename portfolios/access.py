@@ -44,3 +44,38 @@ def can_manage(request: HttpRequest, enrolment: Enrolment) -> bool:
     return request.leap.has(Role.CENTRE_ADMIN) or (
         request.leap.has(Role.ASSESSOR) and enrolment.assessor_id == request.user.pk
     )
+
+
+def get_evidence_for(request: HttpRequest, pk: int, *, write: bool = False):
+    """Evidence of an enrolment the person may see. Drafts are the learner's own: staff do not see them.
+    `write`: the learner who owns it (staff never change a learner's evidence)."""
+    from .models import Evidence
+
+    if request.leap.centre is None:
+        raise Http404
+    evidence = (Evidence.objects.filter(enrolment__in=enrolments_visible_to(request), pk=pk)
+                .select_related("enrolment__learner", "enrolment__assessor", "enrolment__version__qualification",
+                                "enrolment__centre").first())
+    if evidence is None:
+        raise Http404
+    own = evidence.enrolment.learner_id == request.user.pk
+    if not own and evidence.status == Evidence.Status.DRAFT:
+        raise Http404
+    if write and not own:
+        raise PermissionDenied
+    return evidence
+
+
+def get_evidence_file_for(request: HttpRequest, pk: int):
+    """A stored evidence file the person may open. Others see a photo only once its location is removed."""
+    from .models import EvidenceFile
+
+    attached = EvidenceFile.objects.filter(pk=pk).only("evidence_id", "processed_at").first()
+    if attached is None:
+        raise Http404
+    evidence = get_evidence_for(request, attached.evidence_id)
+    attached = EvidenceFile.objects.get(pk=pk)
+    if evidence.enrolment.learner_id != request.user.pk and not attached.is_processed:
+        raise Http404
+    attached.evidence = evidence
+    return attached

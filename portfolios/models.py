@@ -66,6 +66,8 @@ class EnrolmentUnit(models.Model):
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="enrolment_units")
     unit = models.ForeignKey("qualifications.Unit", on_delete=models.PROTECT, related_name="enrolment_units")
+    # Set when the unit is signed off: its evidence, mappings and decisions can no longer change.
+    locked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enrolment", "unit"], name="enrolment_unit_once")]
@@ -143,3 +145,139 @@ class PlanItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} by {self.target_date}"
+
+
+def evidence_file_path(instance: "EvidenceFile", filename: str) -> str:
+    """A random, unguessable key: the learner's file name is kept only in `original_name`."""
+    import uuid
+
+    return f"evidence/{uuid.uuid4().hex}{instance.extension}"
+
+
+class Evidence(models.Model):
+    """One item a learner submits: files and/or text, claiming criteria of their enrolment."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned for resubmission")
+
+    EDITABLE = (Status.DRAFT, Status.RETURNED)
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="evidence")
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    reflection = models.TextField(_("reflection"), blank=True)
+    method = models.CharField(_("method"), max_length=32, choices=Method.choices, blank=True)
+    activity_date = models.DateField(_("date of the activity"), null=True, blank=True)
+    activity_place = models.CharField(_("place of the activity"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    revision = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    declared_at = models.DateTimeField(null=True, blank=True)
+    declaration = models.JSONField(default=dict, blank=True)
+    review_started_at = models.DateTimeField(null=True, blank=True)
+    criteria = models.ManyToManyField("qualifications.AssessmentCriterion", through="EvidenceCriterion",
+                                      related_name="+")
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["enrolment", "status"]), models.Index(fields=["status", "submitted_at"])]
+        verbose_name_plural = _("evidence")
+
+    def __str__(self) -> str:
+        return self.title or str(_("Untitled evidence"))
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+
+class EvidenceCriterion(models.Model):
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="claims")
+    criterion = models.ForeignKey("qualifications.AssessmentCriterion", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("qualifications.Unit", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["evidence", "criterion"], name="evidence_claims_once")]
+        indexes = [models.Index(fields=["unit", "criterion"])]
+
+    def __str__(self) -> str:
+        return f"evidence {self.evidence_id} claims criterion {self.criterion_id}"
+
+
+class EvidenceFile(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("Photo")
+        VIDEO = "video", _("Video")
+        AUDIO = "audio", _("Audio")
+        PDF = "pdf", _("PDF")
+        DOCUMENT = "document", _("Document")
+        TEXT = "text", _("Text")
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(upload_to=evidence_file_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    extension = models.CharField(max_length=10)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    thumbnail = models.FileField(upload_to="thumbnails/", max_length=200, blank=True)
+    capture_time = models.DateTimeField(null=True, blank=True)
+    location_removed = models.BooleanField(default=False)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["evidence", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_processed(self) -> bool:
+        return self.processed_at is not None
+
+
+class EvidenceSubmission(models.Model):
+    """One submitted revision of an evidence item: what was declared, with which files and claims.
+
+    Each resubmission after a return is a new revision; earlier ones (and their feedback) stay readable.
+    """
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="submissions")
+    number = models.PositiveIntegerField()
+    submitted_at = models.DateTimeField(default=timezone.now)
+    title = models.CharField(max_length=200)
+    reflection = models.TextField(blank=True)
+    declaration = models.JSONField(default=dict)
+    claimed = models.JSONField(default=list, help_text="Criterion ids claimed in this revision.")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["evidence", "number"]
+        constraints = [models.UniqueConstraint(fields=["evidence", "number"], name="evidence_submission_number")]
+
+    def __str__(self) -> str:
+        return f"{self.evidence} (revision {self.number})"
+
+    @property
+    def file_ids(self) -> list[int]:
+        return [f["id"] for f in self.declaration.get("files", [])]
+
+
+class PendingUpload(models.Model):
+    """A direct-to-S3 upload we authorised: only keys issued here can be confirmed and attached."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="pending_uploads")
+    key = models.CharField(max_length=200, unique=True)
+    original_name = models.CharField(max_length=200)
+    declared_size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key

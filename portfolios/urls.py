@@ -10,4 +10,5 @@ urlpatterns = [
     path("enrolments/<int:pk>/", views.enrolment_detail, name="enrolment_detail"),
     path("enrolments/<int:pk>/status/", views.enrolment_status, name="enrolment_status"),
     path("", include("portfolios.plan_urls")),
+    path("", include("portfolios.evidence_urls")),
 ]

@@ -19,6 +19,7 @@ from leap import demo
 from notifications.models import Notification
 
 from ._measure import Row, page_rows
+from ._upload import UPLOAD_MB, upload_and_thumbnails
 
 User = get_user_model()
 
@@ -190,4 +191,5 @@ SCENARIOS: list[Scenario] = [
     Scenario(f"home pages, {BULK_LEARNERS} learners", home_pages_many_learners),
     Scenario(f"caseload, {CASELOAD_LEARNERS} learners x {CASELOAD_UNITS} units x {CASELOAD_CRITERIA} criteria",
              caseload_pages),
+    Scenario(f"upload {UPLOAD_MB} MB in embedded mode, thumbnails", upload_and_thumbnails),
 ]

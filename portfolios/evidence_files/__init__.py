@@ -1,0 +1,25 @@
+"""Evidence files: what an upload really is (check_upload) and the work done on it afterwards.
+
+Framework-light: Django is used only for settings (upload limits) and translations of the refusal reasons.
+"""
+
+from .checks import CheckedFile, FileRefused, check_upload
+from .formats import DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_UPLOAD_BYTES, KINDS, Kind, max_upload_bytes
+from .location import strip_image_location
+from .processing import image_capture_time, make_thumbnail, sha256_of, video_poster
+
+__all__ = [
+    "DEFAULT_MAX_IMAGE_PIXELS", "DEFAULT_MAX_UPLOAD_BYTES", "KINDS", "MAX_ANY_UPLOAD_BYTES",
+    "CheckedFile", "FileRefused", "Kind", "check_upload", "max_upload_bytes",
+    "image_capture_time", "make_thumbnail", "sha256_of", "strip_image_location", "video_poster",
+]
+
+
+def __getattr__(name: str) -> int:
+    # Computed on access rather than at import, so it follows settings (and test overrides) and importing
+    # this package never needs configured settings.
+    if name == "MAX_ANY_UPLOAD_BYTES":
+        from .formats import max_any_upload_bytes
+
+        return max_any_upload_bytes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

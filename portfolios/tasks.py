@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from .evidence_services import evidence_file_process
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError, ConnectionError), retry_backoff=10, retry_backoff_max=600,
+             max_retries=6)
+def process_evidence_file(file_id: int) -> bool:
+    return evidence_file_process(file_id=file_id)

@@ -1,0 +1,211 @@
+// Evidence page, progressively enhanced: the forms work without this script.
+// It adds: saving the draft as the learner types (kept on the device while offline), one upload per file
+// with its own progress bar (straight to object storage when the server says so), and in-browser recording.
+(function () {
+  "use strict";
+  const strings = JSON.parse(document.getElementById("evidence-strings").textContent);
+  const draft = document.getElementById("draft-form");
+  const status = document.getElementById("save-status");
+  const csrf = draft.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const revisionInputs = () => document.querySelectorAll("input[name=revision]");
+  const storeKey = "leap-evidence-draft-" + draft.dataset.evidence;
+
+  // --- Draft autosave ----------------------------------------------------------------------------------
+  let timer = null;
+  let saving = false;
+  let pending = false;
+
+  function setRevision(value) {
+    revisionInputs().forEach((input) => { input.value = value; });
+  }
+
+  function keepLocally() {
+    const data = {};
+    new FormData(draft).forEach((value, key) => {
+      if (key === "csrfmiddlewaretoken") return;
+      (data[key] = data[key] || []).push(value);
+    });
+    localStorage.setItem(storeKey, JSON.stringify({ at: Date.now(), data: data }));
+  }
+
+  function restoreLocal() {
+    const kept = localStorage.getItem(storeKey);
+    if (!kept) return;
+    const data = JSON.parse(kept).data;
+    Object.keys(data).forEach((key) => {
+      if (key === "revision") return;
+      const fields = draft.querySelectorAll(`[name="${key}"]`);
+      fields.forEach((field) => {
+        if (field.type === "checkbox") field.checked = data[key].includes(field.value);
+        else field.value = data[key][0];
+      });
+    });
+    draft.querySelectorAll("input[type=checkbox][name=criteria]").forEach((box) => {
+      if (!data.criteria) box.checked = false;
+    });
+    status.textContent = strings.restored;
+    save();
+  }
+
+  async function save() {
+    if (saving) { pending = true; return; }
+    saving = true;
+    status.textContent = strings.saving;
+    try {
+      const response = await fetch(draft.dataset.autosaveUrl, {
+        method: "POST", body: new FormData(draft), credentials: "same-origin",
+        headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
+      });
+      const body = await response.json();
+      if (response.ok) {
+        setRevision(body.revision);
+        localStorage.removeItem(storeKey);
+        status.textContent = strings.saved + " " + new Date(body.saved_at).toLocaleTimeString();
+      } else {
+        status.textContent = response.status === 409 ? strings.conflict : (body.error || strings.offline);
+      }
+    } catch (error) {
+      status.textContent = strings.offline;
+    } finally {
+      saving = false;
+      if (pending) { pending = false; schedule(); }
+    }
+  }
+
+  function schedule() {
+    keepLocally();
+    clearTimeout(timer);
+    timer = setTimeout(save, 1200);
+  }
+
+  draft.addEventListener("input", schedule);
+  draft.addEventListener("change", schedule);
+  window.addEventListener("online", () => { if (localStorage.getItem(storeKey)) save(); });
+  restoreLocal();
+
+  // --- Uploads, one request per file -------------------------------------------------------------------
+  const uploadForm = document.getElementById("upload-form");
+  const progressList = document.getElementById("upload-progress");
+  const template = document.getElementById("t-progress");
+
+  function progressRow(name) {
+    const row = template.content.firstElementChild.cloneNode(true);
+    row.querySelector(".name").textContent = name;
+    progressList.appendChild(row);
+    return row;
+  }
+
+  function send(url, body, row, headers) {
+    return new Promise((resolve) => {
+      const request = new XMLHttpRequest();
+      request.open("POST", url);
+      Object.entries(headers || {}).forEach(([k, v]) => request.setRequestHeader(k, v));
+      request.upload.onprogress = (event) => {
+        if (event.lengthComputable) row.querySelector("progress").value = Math.round(100 * event.loaded / event.total);
+      };
+      request.onload = () => resolve({ status: request.status, text: request.responseText });
+      request.onerror = request.onabort = () => resolve({ status: 0, text: "" });
+      request.send(body);
+    });
+  }
+
+  async function uploadToServer(file, row) {
+    const body = new FormData();
+    body.append("csrfmiddlewaretoken", csrf);
+    body.append("files", file, file.name);
+    const result = await send(uploadForm.action, body, row, { "Accept": "application/json" });
+    if (result.status === 0) return { ok: false, error: strings.failed };
+    return JSON.parse(result.text).files[0];
+  }
+
+  async function uploadDirect(file, row) {
+    const presign = new FormData();
+    presign.append("name", file.name);
+    presign.append("size", file.size);
+    const answer = await fetch(uploadForm.dataset.presignUrl, {
+      method: "POST", body: presign, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
+    });
+    const grant = await answer.json();
+    if (!answer.ok) return { ok: false, error: grant.error };
+    const body = new FormData();
+    Object.entries(grant.fields).forEach(([k, v]) => body.append(k, v));
+    body.append("file", file);
+    const sent = await send(grant.url, body, row);
+    if (sent.status < 200 || sent.status >= 300) return { ok: false, error: strings.failed };
+    const confirm = await fetch(grant.confirm_url, {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
+    });
+    return (await confirm.json()).files[0];
+  }
+
+  async function upload(files) {
+    for (const file of files) {
+      const row = progressRow(file.name);
+      const result = uploadForm.dataset.direct === "1" ? await uploadDirect(file, row) : await uploadToServer(file, row);
+      row.querySelector(".state").textContent = result.ok ? strings.uploaded : result.error;
+      row.classList.add(result.ok ? "ok" : "failed");
+    }
+    if (files.length && progressList.querySelector(".ok")) {
+      setTimeout(() => window.location.reload(), 800);
+    }
+  }
+
+  uploadForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const files = [];
+    uploadForm.querySelectorAll("input[type=file]").forEach((input) => {
+      files.push(...input.files);
+      input.value = "";
+    });
+    upload(files);
+  });
+  uploadForm.querySelectorAll(".capture-input").forEach((input) => {
+    input.addEventListener("change", () => { if (input.files.length) uploadForm.requestSubmit(); });
+  });
+
+  // --- Recording in the browser ------------------------------------------------------------------------
+  const recorderBox = document.getElementById("recorder");
+  if (window.MediaRecorder && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    recorderBox.hidden = false;
+    const start = document.getElementById("record-start");
+    const stop = document.getElementById("record-stop");
+    const clock = document.getElementById("record-time");
+    let recorder = null;
+    let chunks = [];
+    let tick = null;
+    start.addEventListener("click", async () => {
+      let stream;
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      } catch (error) {
+        clock.textContent = error.message;
+        return;
+      }
+      chunks = [];
+      recorder = new MediaRecorder(stream);
+      recorder.ondataavailable = (event) => chunks.push(event.data);
+      recorder.onstop = () => {
+        stream.getTracks().forEach((track) => track.stop());
+        const type = recorder.mimeType || "audio/webm";
+        const extension = type.includes("mp4") ? "m4a" : (type.includes("ogg") ? "ogg" : "webm");
+        const stamp = new Date().toISOString().slice(0, 16).replace("T", " ").replace(":", "-");
+        upload([new File(chunks, `Recording ${stamp}.${extension}`, { type: type })]);
+      };
+      recorder.start(1000);
+      const began = Date.now();
+      tick = setInterval(() => {
+        const seconds = Math.round((Date.now() - began) / 1000);
+        clock.textContent = `${strings.recording} ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+      }, 1000);
+      start.disabled = true;
+      stop.disabled = false;
+    });
+    stop.addEventListener("click", () => {
+      clearInterval(tick);
+      recorder.stop();
+      start.disabled = false;
+      stop.disabled = true;
+    });
+  }
+})();

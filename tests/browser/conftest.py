@@ -1,0 +1,43 @@
+"""Headless Chromium at a phone's size, driving LEAP served by pytest-django's live server."""
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import need_service
+
+# Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls while one is running.
+# The test body only sets up and checks data between browser steps, so the guard can be lifted here.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+MISSING = "Chromium (Debian packages chromium, chromium-driver) and playwright are needed for browser tests"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need_service(MISSING)
+    if not shutil.which(CHROMIUM):
+        need_service(MISSING)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM,
+                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser, live_server, transactional_db, settings, tmp_path) -> Iterator:
+    """A page in a fresh phone-sized context; relative URLs go to the live server."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    context = browser.new_context(base_url=live_server.url, **PHONE)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
