@@ -13,8 +13,10 @@ class WelcomeSetPasswordForm(SetPasswordForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "language"]
-        labels = {"first_name": _("First name"), "last_name": _("Last name"), "language": _("Language")}
+        fields = ["first_name", "last_name", "language", "email_non_essential", "email_daily_digest"]
+        labels = {"first_name": _("First name"), "last_name": _("Last name"), "language": _("Language"),
+                  "email_non_essential": _("Email me reminders and updates"),
+                  "email_daily_digest": _("One daily digest instead of an email per upload")}
 
 
 class LanguageForm(forms.Form):

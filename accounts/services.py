@@ -17,9 +17,23 @@ def user_set_first_password(*, user: User, password: str) -> User:
     return user
 
 
-def user_update_profile(*, user: User, first_name: str, last_name: str, language: str) -> User:
+def user_update_profile(
+    *,
+    user: User,
+    first_name: str,
+    last_name: str,
+    language: str,
+    email_non_essential: bool | None = None,
+    email_daily_digest: bool | None = None,
+) -> User:
+    """Save the profile; an email preference left as None stays as it was."""
     user.first_name, user.last_name, user.language = first_name, last_name, language
-    user.save(update_fields=["first_name", "last_name", "language"])
+    fields = ["first_name", "last_name", "language"]
+    for name, value in (("email_non_essential", email_non_essential), ("email_daily_digest", email_daily_digest)):
+        if value is not None:
+            setattr(user, name, value)
+            fields.append(name)
+    user.save(update_fields=fields)
     return user
 
 

@@ -22,9 +22,16 @@ class AuditEventQuerySet(models.QuerySet):
     def for_object(self, target: models.Model) -> "AuditEventQuerySet":
         return self.filter(object_type=object_type_of(target), object_id=str(target.pk))
 
+    def about(self, subject: models.Model) -> "AuditEventQuerySet":
+        return self.filter(subject=subject_of(subject))
+
 
 def object_type_of(target: models.Model) -> str:
     return target._meta.label_lower
+
+
+def subject_of(subject: models.Model) -> str:
+    return f"{object_type_of(subject)}:{subject.pk}"
 
 
 class AuditChain(models.Model):
@@ -49,6 +56,8 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=64, db_index=True)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
+    # What the act concerns, for timelines (e.g. a learner's enrolment): "portfolios.enrolment:12".
+    subject = models.CharField(max_length=80, blank=True, db_index=True)
     created_at = models.DateTimeField()
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
@@ -83,6 +92,7 @@ class AuditEvent(models.Model):
             "action": self.action,
             "object_type": self.object_type,
             "object_id": self.object_id,
+            "subject": self.subject,
             "created_at": self.created_at.isoformat(),
             "data": self.data,
             "prev_hash": self.prev_hash,

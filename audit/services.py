@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from .models import GENESIS_HASH, AuditChain, AuditEvent, object_type_of
+from .models import GENESIS_HASH, AuditChain, AuditEvent, object_type_of, subject_of
 
 
 def chain_key_for(centre_id: int | None) -> str:
@@ -23,6 +23,7 @@ def audit_record(
     actor=None,
     centre=None,
     target: models.Model | None = None,
+    subject: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an event to its centre's chain, inside the caller's transaction.
@@ -42,6 +43,7 @@ def audit_record(
             action=action,
             object_type=object_type_of(target) if target is not None else "",
             object_id=str(target.pk) if target is not None else "",
+            subject=subject_of(subject) if subject is not None else "",
             created_at=datetime.now(UTC),
             data=_normalised(data),
             prev_hash=chain.last_hash,

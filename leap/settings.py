@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -186,6 +187,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# Reminders: each task sends at most once per period (notifications.ReminderSent), so a beat that runs twice
+# or a retried task sends nothing twice. Times are CELERY_TIMEZONE. Run the beat once: `celery -A leap beat`.
+CELERY_BEAT_SCHEDULE = {
+    "waiting-evidence-reminders": {"task": "assessment.tasks.waiting_evidence_reminders",
+                                   "schedule": crontab(hour=7, minute=0)},
+    "assessor-digests": {"task": "assessment.tasks.assessor_digests", "schedule": crontab(hour=7, minute=30)},
+    "units-due-reminders": {"task": "assessment.tasks.units_due_reminders", "schedule": crontab(hour=8, minute=0)},
+}
 
 # --- Accounts and sign-in (django-allauth) -----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -246,6 +255,8 @@ LEAP_MAX_UPLOAD_BYTES = {kind: env.int(f"LEAP_MAX_{kind.upper()}_MB", default=mb
 LEAP_MAX_IMAGE_PIXELS = env.int("LEAP_MAX_IMAGE_PIXELS", default=60_000_000)
 # A learner is "behind schedule" when the share of time used exceeds the share of criteria met by this many points.
 LEAP_BEHIND_SCHEDULE_MARGIN = env.int("LEAP_BEHIND_SCHEDULE_MARGIN", default=10)
+# Checks `manage.py verify_audit` runs besides the hash chains (dotted paths; each returns a list of problems).
+LEAP_AUDIT_VERIFIERS = ["assessment.seals.verify_seals"]
 
 # --- Security ----------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -25,6 +25,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("qualifications/", include("qualifications.urls")),
     path("", include("portfolios.urls")),
+    path("assessment/", include("assessment.urls")),
     path("django-admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

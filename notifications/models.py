@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,3 +33,25 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class ReminderSent(models.Model):
+    """A reminder already sent for one thing in one period: the beat may run often, the reminder goes once.
+
+    `object_key` names what the reminder is about (e.g. "assessor:12"), `period_key` the period it covers
+    (an ISO date for daily reminders, an ISO week for weekly ones).
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=64)
+    object_key = models.CharField(max_length=100)
+    period_key = models.CharField(max_length=20)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "object_key", "period_key"],
+                                               name="reminder_once_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_key} {self.period_key}"

@@ -24,6 +24,19 @@ def _render(template: str, notification: Notification) -> str:
         return render_to_string(f"emails/{notification.kind}-{template}", context)
 
 
+def wants_email(user, *, essential: bool = True, digestible: bool = False) -> bool:
+    """Whether this person wants this email, by their preferences. An address without an account always does.
+
+    Non-essential emails (reminders, updates) can be turned off; essential ones (sign-in, invitations,
+    decisions about one's work) cannot. A digestible email is left out for whoever reads the daily digest.
+    """
+    if user is None:
+        return True
+    if not essential and not user.email_non_essential:
+        return False
+    return not (digestible and user.email_daily_digest)
+
+
 def notify(
     *,
     recipient,
@@ -31,15 +44,19 @@ def notify(
     context: dict[str, Any],
     url: str = "",
     email: bool = True,
+    essential: bool = True,
+    digestible: bool = False,
 ) -> Notification:
     """Tell one person (a user, or an email address with no account yet) of an event.
 
     The in-app notification is stored now; the email is sent by a Celery task once the caller's
-    transaction commits. `context` must be JSON-serialisable: the email is rendered by the worker.
+    transaction commits, unless the person's preferences (see `wants_email`) leave it out.
+    `context` must be JSON-serialisable: the email is rendered by the worker.
     """
     from .tasks import send_notification_email
 
     user = None if isinstance(recipient, str) else recipient
+    email = email and wants_email(user, essential=essential, digestible=digestible)
     notification = Notification(
         user=user,
         email_to=recipient if user is None else user.email,

@@ -48,10 +48,27 @@ def _ensure_learner(evidence_or_enrolment, actor) -> Enrolment:
     return enrolment
 
 
-def _ensure_editable(evidence: Evidence) -> None:
+def _ensure_editable(evidence: Evidence, actor=None) -> None:
+    if evidence_is_locked(evidence):
+        record_lock_refusal(actor=actor, enrolment=evidence.enrolment, target=evidence, attempt="change evidence")
+        raise EvidenceError(_("This evidence belongs to a signed-off unit and is locked."))
     if not evidence.is_editable:
         raise EvidenceError(_("This evidence has been submitted and can no longer be changed. "
                               "Withdraw it first if your assessor has not started reviewing it."))
+
+
+def record_lock_refusal(*, actor, enrolment: Enrolment, target, attempt: str) -> None:
+    """An attempt to change a locked unit's record is refused and leaves a trace in the audit trail."""
+    with transaction.atomic():
+        audit_record(action="lock.refused", actor=actor, centre=enrolment.centre, target=target, subject=enrolment,
+                     data={"attempt": attempt})
+
+
+def evidence_is_locked(evidence: Evidence) -> bool:
+    """Evidence that counts towards a signed-off unit can no longer change in any way."""
+    return EvidenceCriterion.objects.filter(
+        evidence=evidence, unit__enrolment_units__enrolment_id=evidence.enrolment_id,
+        unit__enrolment_units__locked_at__isnull=False).exists()
 
 
 def _claim_revision(evidence: Evidence, revision: int) -> None:
@@ -73,7 +90,8 @@ def evidence_create(*, enrolment: Enrolment, actor) -> Evidence:
         raise EvidenceError(_("Evidence can be added only while the enrolment is active."))
     with transaction.atomic():
         evidence = Evidence.objects.create(enrolment=enrolment)
-        audit_record(action="evidence.created", actor=actor, centre=enrolment.centre, target=evidence)
+        audit_record(action="evidence.created", actor=actor, centre=enrolment.centre, target=evidence,
+                     subject=enrolment)
     return evidence
 
 
@@ -91,7 +109,7 @@ def evidence_save_draft(
 ) -> Evidence:
     """Save what the learner has typed so far. Called on every pause in typing, so it writes no audit event."""
     _ensure_learner(evidence, actor)
-    _ensure_editable(evidence)
+    _ensure_editable(evidence, actor)
     criteria = list(criteria)
     allowed = set(claimable_criteria(evidence.enrolment).filter(pk__in=[c.pk for c in criteria])
                   .values_list("pk", flat=True))
@@ -117,7 +135,7 @@ def evidence_save_draft(
 def evidence_file_attach(*, evidence: Evidence, upload: IO[bytes], name: str, size: int, actor) -> EvidenceFile:
     """Check a file by its content and attach it. A refused file raises FileRefused and stores nothing."""
     _ensure_learner(evidence, actor)
-    _ensure_editable(evidence)
+    _ensure_editable(evidence, actor)
     checked = check_upload(upload, name, size)
     upload.seek(0)
     with transaction.atomic():
@@ -127,7 +145,7 @@ def evidence_file_attach(*, evidence: Evidence, upload: IO[bytes], name: str, si
         attached.save()
         Evidence.objects.filter(pk=evidence.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
         audit_record(action="evidence.file_uploaded", actor=actor, centre=evidence.enrolment.centre,
-                     target=evidence, data={"file": attached.pk, "name": attached.original_name,
+                     target=evidence, subject=evidence.enrolment, data={"file": attached.pk, "name": attached.original_name,
                                             "kind": attached.kind, "size": size})
         _queue_processing(attached)
     return attached
@@ -136,14 +154,14 @@ def evidence_file_attach(*, evidence: Evidence, upload: IO[bytes], name: str, si
 def evidence_file_register(*, evidence: Evidence, key: str, checked, size: int, actor) -> EvidenceFile:
     """Attach an object already in storage (a direct-to-S3 upload the server has confirmed)."""
     _ensure_learner(evidence, actor)
-    _ensure_editable(evidence)
+    _ensure_editable(evidence, actor)
     with transaction.atomic():
         attached = EvidenceFile.objects.create(
             evidence=evidence, file=key, original_name=checked.clean_name, extension=checked.extension,
             kind=checked.kind, content_type=checked.content_type, size=size)
         Evidence.objects.filter(pk=evidence.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
         audit_record(action="evidence.file_uploaded", actor=actor, centre=evidence.enrolment.centre,
-                     target=evidence, data={"file": attached.pk, "name": attached.original_name,
+                     target=evidence, subject=evidence.enrolment, data={"file": attached.pk, "name": attached.original_name,
                                             "kind": attached.kind, "size": size, "direct": True})
         _queue_processing(attached)
     return attached
@@ -158,13 +176,13 @@ def _queue_processing(attached: EvidenceFile) -> None:
 def evidence_file_remove(*, evidence_file: EvidenceFile, actor) -> None:
     evidence = evidence_file.evidence
     _ensure_learner(evidence, actor)
-    _ensure_editable(evidence)
+    _ensure_editable(evidence, actor)
     if any(evidence_file.pk in s.file_ids for s in evidence.submissions.filter(withdrawn_at__isnull=True)):
         raise EvidenceError(_("“%(name)s” was part of a submitted revision and stays in the record. "
                               "Add a new file instead.") % {"name": evidence_file.original_name})
     with transaction.atomic():
         audit_record(action="evidence.file_removed", actor=actor, centre=evidence.enrolment.centre,
-                     target=evidence, data={"file": evidence_file.pk, "name": evidence_file.original_name,
+                     target=evidence, subject=evidence.enrolment, data={"file": evidence_file.pk, "name": evidence_file.original_name,
                                             "sha256": evidence_file.sha256})
         stored = [f.name for f in (evidence_file.file, evidence_file.thumbnail) if f]
         storage = evidence_file.file.storage
@@ -227,7 +245,7 @@ def _poster_or_none(attached: EvidenceFile) -> bytes | None:
 def evidence_submit(*, evidence: Evidence, revision: int, declared: bool, actor) -> Evidence:
     """The learner declares the work their own and submits it; the assessor is told at once."""
     enrolment = _ensure_learner(evidence, actor)
-    _ensure_editable(evidence)
+    _ensure_editable(evidence, actor)
     problems = evidence_submit_problems(evidence)
     if not declared:
         problems.append(_("Tick the declaration that this is your own work."))
@@ -254,11 +272,11 @@ def evidence_submit(*, evidence: Evidence, revision: int, declared: bool, actor)
             reflection=evidence.reflection, declaration=evidence.declaration,
             claimed=[c.criterion_id for c in claims])
         audit_record(action="evidence.submitted", actor=actor, centre=enrolment.centre, target=evidence,
-                     data={"title": evidence.title, "criteria": criteria, "declaration": evidence.declaration,
+                     subject=enrolment, data={"title": evidence.title, "criteria": criteria, "declaration": evidence.declaration,
                            "revision": submission.number, "units": sorted({c.unit_id for c in claims}),
                            "enrolment": enrolment.pk, "resubmission": resubmission})
         enrolment_touch(enrolment=enrolment)
-        notify(recipient=enrolment.assessor, kind="evidence_submitted",
+        notify(recipient=enrolment.assessor, kind="evidence_submitted", digestible=True,
                url=reverse("evidence_detail", args=[evidence.pk]),
                context={"assessor_name": enrolment.assessor.first_name, "learner_name": str(actor),
                         "title": evidence.title, "criteria": ", ".join(criteria), "files": len(files),
@@ -296,7 +314,8 @@ def evidence_withdraw(*, evidence: Evidence, actor) -> Evidence:
         fresh.revision += 1
         fresh.save(update_fields=["status", "revision", "updated_at"])
         EvidenceSubmission.objects.filter(evidence=fresh, withdrawn_at__isnull=True).update(withdrawn_at=timezone.now())
-        audit_record(action="evidence.withdrawn", actor=actor, centre=enrolment.centre, target=fresh)
+        audit_record(action="evidence.withdrawn", actor=actor, centre=enrolment.centre, target=fresh,
+                     subject=enrolment)
     return fresh
 
 

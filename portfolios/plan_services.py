@@ -127,7 +127,7 @@ def _item_data(item: PlanItem, units: list[Unit], criteria: list[AssessmentCrite
 
 
 def _audit(action: str, *, plan: AssessmentPlan, actor, **data) -> None:
-    audit_record(action=action, actor=actor, centre=plan.enrolment.centre, target=plan,
+    audit_record(action=action, actor=actor, centre=plan.enrolment.centre, target=plan, subject=plan.enrolment,
                  data={"enrolment": plan.enrolment_id, "version": plan.number, **data})
 
 

@@ -81,7 +81,7 @@ def enrolment_create(
             start_date=start_date, planned_end_date=planned_end_date)
         EnrolmentUnit.objects.bulk_create(EnrolmentUnit(enrolment=enrolment, unit=u) for u in units)
         version_freeze(version=version)
-        audit_record(action="enrolment.created", actor=actor, centre=centre, target=enrolment, data={
+        audit_record(action="enrolment.created", actor=actor, centre=centre, target=enrolment, subject=enrolment, data={
             "learner": learner.email, "qualification": version.qualification.code, "version": version.number,
             "units": sorted(u.code for u in units), "assessor": assessor.email,
             "start_date": start_date, "planned_end_date": planned_end_date})
@@ -124,6 +124,7 @@ def enrolment_change_status(
         enrolment.save(update_fields=["status", "break_return_date", "withdrawal_reason", "completed_at",
                                       "last_activity_at"])
         audit_record(action="enrolment.status_changed", actor=actor, centre=enrolment.centre, target=enrolment,
+                     subject=enrolment,
                      data={"from": previous, "to": status, "return_date": return_date, "reason": reason.strip()})
     return enrolment
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("enrolments/<int:pk>/status/", views.enrolment_status, name="enrolment_status"),
     path("", include("portfolios.plan_urls")),
     path("", include("portfolios.evidence_urls")),
+    path("", include("portfolios.evidence_direct_urls")),
 ]

@@ -18,6 +18,7 @@ from centres.services import learner_register
 from leap import demo
 from notifications.models import Notification
 
+from ._assessment import QUEUE_ITEMS, SIGN_OFF_ITEMS, queue_pages, sign_off_rows
 from ._measure import Row, page_rows
 from ._upload import UPLOAD_MB, upload_and_thumbnails
 
@@ -192,4 +193,6 @@ SCENARIOS: list[Scenario] = [
     Scenario(f"caseload, {CASELOAD_LEARNERS} learners x {CASELOAD_UNITS} units x {CASELOAD_CRITERIA} criteria",
              caseload_pages),
     Scenario(f"upload {UPLOAD_MB} MB in embedded mode, thumbnails", upload_and_thumbnails),
+    Scenario(f"queue, {QUEUE_ITEMS:,} waiting items", queue_pages),
+    Scenario(f"sign-off of a unit with {SIGN_OFF_ITEMS} evidence items", sign_off_rows),
 ]

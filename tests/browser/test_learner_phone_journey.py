@@ -6,6 +6,7 @@ import tempfile
 import wave
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from portfolios.evidence_services import evidence_create
@@ -19,6 +20,7 @@ try:
 except ImportError:  # the browser fixture skips (or fails under LEAP_REQUIRE_SERVICES=1) with the reason
     expect = None
 
+pytestmark = pytest.mark.services
 SCREENSHOTS = Path(tempfile.gettempdir())
 
 

@@ -1,0 +1,69 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portfolios.evidence_files import FileRefused, check_upload
+from portfolios.evidence_forms import CriterionChoiceField
+from portfolios.evidence_services import claimable_criteria
+from qualifications.models import AssessmentCriterion
+
+from .models import Review
+
+DECISION_CHOICES = [("met", _("Met")), ("not_met", _("Not yet met"))]
+
+
+class ReviewForm(forms.Form):
+    also_met = CriterionChoiceField(label=_("Other criteria this evidence also meets"), required=False,
+                                    queryset=AssessmentCriterion.objects.none(), widget=forms.CheckboxSelectMultiple)
+    feedback = forms.CharField(label=_("Feedback"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    actions = forms.CharField(label=_("Actions for the learner (when returning)"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    voice_feedback = forms.FileField(label=_("Voice feedback (optional)"), required=False,
+                                     widget=forms.ClearableFileInput(attrs={"accept": "audio/*", "capture": ""}))
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[(Review.Outcome.ACCEPTED, _("Accept")),
+                                                             (Review.Outcome.RETURNED, _("Return for resubmission"))],
+                                widget=forms.RadioSelect)
+
+    def __init__(self, *args, submission, enrolment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.claimed = list(AssessmentCriterion.objects.filter(pk__in=submission.claimed)
+                            .select_related("unit").order_by("unit__position", "position"))
+        for criterion in self.claimed:
+            self.fields[f"criterion_{criterion.pk}"] = forms.ChoiceField(
+                label=f"{criterion.number} {criterion.text}", choices=DECISION_CHOICES, widget=forms.RadioSelect)
+        self.fields["also_met"].queryset = (claimable_criteria(enrolment).exclude(pk__in=submission.claimed)
+                                            .select_related("unit").order_by("unit__position", "position"))
+
+    def decision_fields(self):
+        return [(c, self[f"criterion_{c.pk}"]) for c in self.claimed]
+
+    def clean_voice_feedback(self):
+        upload = self.cleaned_data.get("voice_feedback")
+        if upload:
+            try:
+                checked = check_upload(upload, upload.name, upload.size)
+            except FileRefused as refusal:
+                raise forms.ValidationError(str(refusal)) from refusal
+            if checked.kind != "audio":
+                raise forms.ValidationError(_("Voice feedback must be an audio recording."))
+            upload.seek(0)
+            upload.content_type = checked.content_type
+        return upload
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        decisions = {c.pk: data[f"criterion_{c.pk}"] == "met" for c in self.claimed}
+        decisions.update({c.pk: True for c in data["also_met"]})
+        return {"decisions": decisions, "outcome": data["outcome"], "feedback": data["feedback"],
+                "actions": data["actions"], "voice_feedback": data.get("voice_feedback") or None}
+
+
+class CountersignForm(forms.Form):
+    pass
+
+
+class SignOffForm(forms.Form):
+    declared = forms.BooleanField(label=_("I make this declaration"), required=False)
+
+
+class UnlockForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for unlocking"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,195 @@
+"""Reads behind the assessor's queue and the centre's assessor workload. Query counts do not grow with rows."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from centres.models import Membership, Role
+from portfolios.models import Enrolment, Evidence, EvidenceCriterion, EvidenceFile, EvidenceSubmission
+from qualifications.models import Unit
+
+from .models import Review
+
+User = get_user_model()
+
+TURNAROUND_DAYS = 90
+RECENT_DECISIONS_DAYS = 30
+
+
+def duration_text(delta: datetime.timedelta | None) -> str:
+    """"3 days 4 hours", "5 hours", "under an hour": a wait or a turnaround as people say it."""
+    if delta is None:
+        return "—"
+    days, hours = divmod(int(delta.total_seconds() // 3600), 24)
+    parts = []
+    if days:
+        parts.append(ngettext("%(n)d day", "%(n)d days", days) % {"n": days})
+    if hours:
+        parts.append(ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+    return " ".join(parts) or _("under an hour")
+
+
+def waiting_evidence(*, centre, assessor=None) -> QuerySet[Evidence]:
+    """Submitted evidence nobody has decided yet, in `centre` (of `assessor`'s learners when given).
+
+    A withdrawn learner's items wait for nobody, so they are left out."""
+    waiting = (Evidence.objects.filter(status=Evidence.Status.SUBMITTED, enrolment__centre=centre)
+               .exclude(enrolment__status=Enrolment.Status.WITHDRAWN))
+    if assessor is not None:
+        waiting = waiting.filter(enrolment__assessor=assessor)
+    return waiting
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    learner: int | None = None
+    unit: int | None = None
+    older_than_days: int | None = None
+
+
+def queue(*, centre, assessor, filters: QueueFilter = QueueFilter(), now: datetime.datetime | None = None
+          ) -> QuerySet[Evidence]:
+    """The assessor's queue, oldest first, with everything a row shows annotated or prefetched."""
+    items = waiting_evidence(centre=centre, assessor=assessor)
+    if filters.learner:
+        items = items.filter(enrolment__learner_id=filters.learner)
+    if filters.unit:
+        items = items.filter(Exists(EvidenceCriterion.objects.filter(evidence=OuterRef("pk"), unit_id=filters.unit)))
+    if filters.older_than_days:
+        cutoff = (now or timezone.now()) - datetime.timedelta(days=filters.older_than_days)
+        items = items.filter(submitted_at__lte=cutoff)
+    latest = EvidenceSubmission.objects.filter(evidence=OuterRef("pk")).order_by("-number").values("pk")[:1]
+    files = (EvidenceFile.objects.filter(evidence=OuterRef("pk")).order_by().values("evidence")
+             .annotate(n=Count("pk")).values("n"))
+    returned_before = EvidenceSubmission.objects.filter(evidence=OuterRef("pk"),
+                                                        review__outcome=Review.Outcome.RETURNED)
+    claims = (EvidenceCriterion.objects.select_related("unit").only("evidence_id", "unit__code", "unit__position")
+              .order_by("unit__position", "unit__code"))
+    return (items
+            .select_related("enrolment__learner")
+            .only("pk", "title", "submitted_at", "review_started_at", "enrolment__learner__first_name",
+                  "enrolment__learner__last_name", "enrolment__learner__email")
+            .annotate(latest_submission_id=Subquery(latest),
+                      file_count=Coalesce(Subquery(files), 0),
+                      resubmission=Exists(returned_before))
+            .prefetch_related(Prefetch("claims", queryset=claims))
+            .order_by("submitted_at", "pk"))
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    evidence: Evidence
+    unit_codes: list[str]
+    waited: datetime.timedelta
+    overdue: bool
+
+    @property
+    def learner(self):
+        return self.evidence.enrolment.learner
+
+    @property
+    def waited_text(self) -> str:
+        return duration_text(self.waited)
+
+
+def queue_rows(items, *, now: datetime.datetime, overdue_days: int) -> list[QueueRow]:
+    """One row per evidence item of a page of `queue()`: no further queries."""
+    rows = []
+    for evidence in items:
+        codes = list(dict.fromkeys(claim.unit.code for claim in evidence.claims.all()))
+        waited = now - evidence.submitted_at
+        rows.append(QueueRow(evidence, codes, waited, waited >= datetime.timedelta(days=overdue_days)))
+    return rows
+
+
+def queue_choices(*, centre, assessor) -> tuple[QuerySet, QuerySet[Unit]]:
+    """The learners with waiting items, and the units those items claim: what the filters offer."""
+    waiting = waiting_evidence(centre=centre, assessor=assessor)
+    learners = User.objects.filter(pk__in=waiting.values("enrolment__learner")).order_by("first_name", "last_name")
+    units = (Unit.objects.filter(pk__in=EvidenceCriterion.objects.filter(evidence__in=waiting).values("unit"))
+             .only("pk", "code", "title").order_by("code"))
+    return learners, units
+
+
+def may_have_queue(*, centre, user_id: int) -> bool:
+    """Someone whose queue a centre admin may open: a current assessor here, or the assessor of an enrolment."""
+    return (Membership.objects.current().filter(centre=centre, role=Role.ASSESSOR, user_id=user_id).exists()
+            or Enrolment.objects.filter(centre=centre, assessor_id=user_id).exists())
+
+
+# --- Workload -------------------------------------------------------------------------------------------
+
+@dataclass
+class AssessorWorkload:
+    assessor: object
+    current: bool  # still holds the assessor role here; others are listed only while work is left with them
+    waiting: int = 0
+    oldest_waited: datetime.timedelta | None = None
+    turnaround: datetime.timedelta | None = None
+    decisions_recent: int = 0
+    awaiting_countersign: int = 0
+
+    @property
+    def oldest_waited_text(self) -> str:
+        return duration_text(self.oldest_waited)
+
+    @property
+    def turnaround_text(self) -> str:
+        return duration_text(self.turnaround)
+
+
+def workload(*, centre, now: datetime.datetime | None = None) -> list[AssessorWorkload]:
+    """Every assessor of the centre with their queue and their recent decisions: three queries in all."""
+    now = now or timezone.now()
+    queues = {row["enrolment__assessor"]: row for row in
+              waiting_evidence(centre=centre).order_by().values("enrolment__assessor")
+              .annotate(n=Count("pk"), oldest=Min("submitted_at"))}
+    turnaround_since = now - datetime.timedelta(days=TURNAROUND_DAYS)
+    recent_since = now - datetime.timedelta(days=RECENT_DECISIONS_DAYS)
+    awaiting = Q(needs_countersign=True, countersigned_at__isnull=True)
+    took = ExpressionWrapper(F("decided_at") - F("submission__submitted_at"), output_field=DurationField())
+    reviews = {row["assessor"]: row for row in
+               Review.objects.filter(submission__evidence__enrolment__centre=centre, decided_at__isnull=False)
+               .filter(Q(decided_at__gte=turnaround_since) | awaiting).order_by().values("assessor")
+               .annotate(turnaround=Avg(took, filter=Q(decided_at__gte=turnaround_since)),
+                         recent=Count("pk", filter=Q(decided_at__gte=recent_since)),
+                         awaiting=Count("pk", filter=awaiting))}
+    current = Membership.objects.current().filter(centre=centre, role=Role.ASSESSOR).values("user")
+    people = User.objects.filter(Q(pk__in=current) | Q(pk__in=set(queues) | set(reviews))).annotate(
+        current=Exists(current.filter(user=OuterRef("pk")))).order_by("first_name", "last_name", "email")
+    rows = []
+    for person in people:
+        load = AssessorWorkload(person, person.current)
+        if queue_row := queues.get(person.pk):
+            load.waiting, load.oldest_waited = queue_row["n"], now - queue_row["oldest"]
+        if review_row := reviews.get(person.pk):
+            load.turnaround = _as_duration(review_row["turnaround"])
+            load.decisions_recent, load.awaiting_countersign = review_row["recent"], review_row["awaiting"]
+        rows.append(load)
+    return rows
+
+
+def _as_duration(value) -> datetime.timedelta | None:
+    # PostgreSQL averages intervals into an interval; SQLite averages the microseconds into a number.
+    if value is None or isinstance(value, datetime.timedelta):
+        return value
+    return datetime.timedelta(microseconds=float(value))
