@@ -71,7 +71,7 @@ def remind_waiting_evidence(*, now: datetime.datetime | None = None) -> int:
             recipient=assessor, kind=WAITING, object_key=f"assessor:{assessor.pk}", period_key=day_key(now),
             context={"recipient_name": _name(assessor), "count": len(items),
                      "items": [_evidence_line(e, now) for e in items]},
-            url=reverse("caseload"), essential=False, now=now))
+            url=reverse("assessment_queue"), essential=False, now=now))
     escalated = [e for e in overdue if now - e.submitted_at > 2 * _threshold(e)]
     return sent + _escalate(escalated, now)
 
@@ -95,7 +95,7 @@ def _escalate(overdue: list[Evidence], now: datetime.datetime) -> int:
                                  "limit": 2 * centre.review_reminder_days,
                                  "items": [_evidence_line(e, now) for e in items]}
                                 for (centre, assessor), items in groups.items()]},
-            url=reverse("learner_list"), essential=False, now=now))
+            url=reverse("assessment_workload"), essential=False, now=now))
     return sent
 
 
@@ -157,7 +157,7 @@ def send_assessor_digests(*, now: datetime.datetime | None = None) -> int:
             recipient=assessor, kind=DIGEST, object_key=object_key, period_key=period_key,
             context={"recipient_name": _name(assessor), "count": len(submissions),
                      "items": [_submission_line(s) for s in submissions]},
-            url=reverse("caseload"), now=now))
+            url=reverse("assessment_queue"), now=now))
     return sent
 
 

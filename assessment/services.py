@@ -16,6 +16,7 @@ from audit.services import audit_record
 from centres.models import Membership, Role
 from centres.services import ServiceError, has_role
 from notifications.services import notify
+from portfolios.evidence_services import record_lock_refusal
 from portfolios.models import (
     AchievedCriterion,
     Enrolment,
@@ -25,7 +26,6 @@ from portfolios.models import (
     EvidenceFile,
     EvidenceSubmission,
 )
-from portfolios.evidence_services import record_lock_refusal
 from portfolios.services import enrolment_touch, rules_of_combination_problems
 from qualifications.models import AssessmentCriterion
 

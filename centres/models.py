@@ -30,6 +30,11 @@ class Centre(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("assessor for self-registered learners"),
     )
+    # Branding for badges and certificates.
+    brand_colour = models.CharField(_("main colour"), max_length=7, default="#0B5CAB")
+    accent_colour = models.CharField(_("accent colour"), max_length=7, default="#F5B400")
+    logo = models.FileField(_("logo (PNG)"), upload_to="centre-logos/", max_length=200, blank=True)
+    website = models.URLField(_("website"), blank=True)
     review_reminder_days = models.PositiveSmallIntegerField(
         _("remind assessors after (days)"), default=7,
         help_text=_("Evidence waiting longer than this is chased: first the assessor, then the centre admins."))

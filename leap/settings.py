@@ -150,6 +150,7 @@ if S3_BUCKET:
             "querystring_expire": 300,
             "file_overwrite": False,
             "addressing_style": env.str("S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": "s3v4",
         },
     }
 else:

@@ -3,7 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from .models import Notification
@@ -21,6 +22,10 @@ def _render(template: str, notification: Notification) -> str:
         "subject": notification.subject,
     }
     with translation.override(notification.language):
+        if template.endswith(".txt"):
+            # Plain text is not HTML: "O'Brien" must not arrive as "O&#x27;Brien".
+            return get_template(f"emails/{notification.kind}-{template}").template.render(
+                Context(context, autoescape=False))
         return render_to_string(f"emails/{notification.kind}-{template}", context)
 
 

@@ -145,7 +145,8 @@ def evidence_file_attach(*, evidence: Evidence, upload: IO[bytes], name: str, si
         attached.save()
         Evidence.objects.filter(pk=evidence.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
         audit_record(action="evidence.file_uploaded", actor=actor, centre=evidence.enrolment.centre,
-                     target=evidence, subject=evidence.enrolment, data={"file": attached.pk, "name": attached.original_name,
+                     target=evidence, subject=evidence.enrolment,
+                     data={"file": attached.pk, "name": attached.original_name,
                                             "kind": attached.kind, "size": size})
         _queue_processing(attached)
     return attached
@@ -161,7 +162,8 @@ def evidence_file_register(*, evidence: Evidence, key: str, checked, size: int, 
             kind=checked.kind, content_type=checked.content_type, size=size)
         Evidence.objects.filter(pk=evidence.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
         audit_record(action="evidence.file_uploaded", actor=actor, centre=evidence.enrolment.centre,
-                     target=evidence, subject=evidence.enrolment, data={"file": attached.pk, "name": attached.original_name,
+                     target=evidence, subject=evidence.enrolment,
+                     data={"file": attached.pk, "name": attached.original_name,
                                             "kind": attached.kind, "size": size, "direct": True})
         _queue_processing(attached)
     return attached
@@ -182,7 +184,8 @@ def evidence_file_remove(*, evidence_file: EvidenceFile, actor) -> None:
                               "Add a new file instead.") % {"name": evidence_file.original_name})
     with transaction.atomic():
         audit_record(action="evidence.file_removed", actor=actor, centre=evidence.enrolment.centre,
-                     target=evidence, subject=evidence.enrolment, data={"file": evidence_file.pk, "name": evidence_file.original_name,
+                     target=evidence, subject=evidence.enrolment,
+                     data={"file": evidence_file.pk, "name": evidence_file.original_name,
                                             "sha256": evidence_file.sha256})
         stored = [f.name for f in (evidence_file.file, evidence_file.thumbnail) if f]
         storage = evidence_file.file.storage
@@ -272,7 +275,8 @@ def evidence_submit(*, evidence: Evidence, revision: int, declared: bool, actor)
             reflection=evidence.reflection, declaration=evidence.declaration,
             claimed=[c.criterion_id for c in claims])
         audit_record(action="evidence.submitted", actor=actor, centre=enrolment.centre, target=evidence,
-                     subject=enrolment, data={"title": evidence.title, "criteria": criteria, "declaration": evidence.declaration,
+                     subject=enrolment,
+                     data={"title": evidence.title, "criteria": criteria, "declaration": evidence.declaration,
                            "revision": submission.number, "units": sorted({c.unit_id for c in claims}),
                            "enrolment": enrolment.pk, "resubmission": resubmission})
         enrolment_touch(enrolment=enrolment)

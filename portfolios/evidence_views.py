@@ -225,7 +225,8 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "claims": evidence.claims.select_related("criterion", "unit").order_by("unit__position", "criterion__position"),
         "duplicates": selectors.duplicate_files(files=files, learner=evidence.enrolment.learner) if staff else {},
         "may_withdraw": own and evidence.status == Evidence.Status.SUBMITTED and not evidence.review_started_at,
-        "may_review": evidence.enrolment.assessor_id == request.user.pk and evidence.status == Evidence.Status.SUBMITTED,
+        "may_review": (evidence.enrolment.assessor_id == request.user.pk
+                       and evidence.status == Evidence.Status.SUBMITTED),
         # Reviews live in the assessment app, above this one: reached by relation name, not imported.
         "history": list(evidence.submissions.select_related("review__assessor", "review__countersigned_by")
                         .prefetch_related("review__decisions__criterion").order_by("number")),

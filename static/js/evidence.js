@@ -114,8 +114,11 @@
     body.append("csrfmiddlewaretoken", csrf);
     body.append("files", file, file.name);
     const result = await send(uploadForm.action, body, row, { "Accept": "application/json" });
-    if (result.status === 0) return { ok: false, error: strings.failed };
-    return JSON.parse(result.text).files[0];
+    try {
+      return JSON.parse(result.text).files[0];
+    } catch (error) {  // an error page, not our JSON: a proxy's 413, a 500
+      return { ok: false, error: strings.failed };
+    }
   }
 
   async function uploadDirect(file, row) {
@@ -142,7 +145,12 @@
   async function upload(files) {
     for (const file of files) {
       const row = progressRow(file.name);
-      const result = uploadForm.dataset.direct === "1" ? await uploadDirect(file, row) : await uploadToServer(file, row);
+      let result;
+      try {
+        result = uploadForm.dataset.direct === "1" ? await uploadDirect(file, row) : await uploadToServer(file, row);
+      } catch (error) {
+        result = { ok: false, error: strings.failed };
+      }
       row.querySelector(".state").textContent = result.ok ? strings.uploaded : result.error;
       row.classList.add(result.ok ? "ok" : "failed");
     }

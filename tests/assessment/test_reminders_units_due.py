@@ -71,14 +71,17 @@ def test_nothing_due_or_every_due_unit_locked_sends_nothing(enrolment, units):
 def test_the_current_agreed_or_awaiting_plan_counts_and_a_draft_does_not(enrolment, units):
     agreed = _plan(enrolment, number=1)
     _item(agreed, 2, units[0])
-    _item(_plan(enrolment, AssessmentPlan.Status.DRAFT, number=2), 2, units[1])
+    _item(agreed, 9, units[3])
+    newer = _plan(enrolment, AssessmentPlan.Status.DRAFT, number=2)
+    _item(newer, 2, units[1])
+    _item(newer, 9, units[2])
     assert remind_units_due(now=NOW) == 1
     assert units[0].code in mail.outbox[0].body and units[1].code not in mail.outbox[0].body
 
-    AssessmentPlan.objects.filter(pk=agreed.pk).update(status=AssessmentPlan.Status.SUPERSEDED)
-    AssessmentPlan.objects.filter(number=2).update(status=AssessmentPlan.Status.AWAITING)
+    # The newer version is signed by one party: it is now the current plan, the agreed one is not.
+    AssessmentPlan.objects.filter(pk=newer.pk).update(status=AssessmentPlan.Status.AWAITING)
     assert remind_units_due(now=NOW + datetime.timedelta(days=7)) == 1
-    assert units[1].code in mail.outbox[1].body and units[0].code not in mail.outbox[1].body
+    assert units[2].code in mail.outbox[1].body and units[3].code not in mail.outbox[1].body
 
 
 def test_a_learner_on_a_break_is_not_reminded(enrolment, units):

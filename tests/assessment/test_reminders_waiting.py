@@ -35,13 +35,14 @@ def _sent_to(user, kind: str) -> list:
 
 
 def test_the_assessor_gets_one_reminder_a_day_listing_all_their_overdue_evidence(personas, enrolment):
-    _waiting(enrolment, 8, "Knife skills")
+    _waiting(enrolment, 8, "Chef's knife skills")
     _waiting(enrolment, 7.5, "Plating")
     _waiting(enrolment, 6.9, "Fresh upload")
     assert remind_waiting_evidence(now=NOW) == 1
     [message] = _sent_to(personas.assessor, "reminder_waiting")
     assert message.subject == "2 items of evidence are waiting for your review"
-    assert "Knife skills" in message.body and "Plating" in message.body and "Fresh upload" not in message.body
+    assert "Chef's knife skills" in message.body and "Chef&#x27;s" in message.alternatives[0][0]
+    assert "Plating" in message.body and "Fresh upload" not in message.body
     assert "waiting 8 days" in message.body
     assert personas.assessor.notifications.get(kind="reminder_waiting").data["count"] == 2
 

@@ -1,4 +1,4 @@
-"""Review -> return -> resubmit -> accept -> sign-off -> lock -> unlock with reason -> re-sign-off, through the views."""
+"""Review, return, resubmit, accept, sign-off, lock, unlock with a reason and re-sign-off, through the views."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

@@ -73,7 +73,8 @@ def test_the_learners_timeline_has_every_event_of_the_enrolment_and_links_each_u
     response = client_for(personas.moderator).get(learner_url)
     rows = response.context["timeline"].rows
     assert [r.what for r in rows] == [*UNIT_LABELS, "test.other_unit"]
-    assert reverse("timeline_unit", args=[enrolment_unit.enrolment_id, enrolment_unit.unit_id]) in response.content.decode()
+    unit_url = reverse("timeline_unit", args=[enrolment_unit.enrolment_id, enrolment_unit.unit_id])
+    assert unit_url in response.content.decode()
 
 
 def test_the_selectors_pick_the_units_events_by_id_or_code_and_add_the_learners_registration(personas, signed):

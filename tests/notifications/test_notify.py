@@ -108,3 +108,14 @@ def test_email_is_written_in_the_recipients_language(settings):
     notification = _notify(user)
     assert notification.language == "fr"
     assert "<html" in mail.outbox[0].alternatives[0][0]
+
+
+def test_plain_text_emails_are_not_html_escaped():
+    user = UserFactory(first_name="Siobhán")
+    with transaction.atomic():
+        notify(recipient=user, kind="assessor_changed", url="/",
+               context={"learner_name": "Siobhán", "assessor_name": "Pat O'Brien & Co", "centre_name": "C"})
+    message = mail.outbox[-1]
+    assert message.subject == "Your assessor at C is now Pat O'Brien & Co"
+    assert "Pat O'Brien & Co" in message.body
+    assert "O&#x27;Brien &amp; Co" in message.alternatives[0][0]
