@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +31,10 @@ from portfolios.services import enrolment_touch, rules_of_combination_problems
 from qualifications.models import AssessmentCriterion
 
 from .models import CriterionDecision, Review, UnitSignOff
+
+# Apps above this one (badges) react to these without this app knowing them.
+unit_signed_off = Signal()  # sender=UnitSignOff, sign_off=..., actor=...
+enrolment_completed = Signal()  # sender=Enrolment, enrolment=..., actor=...
 
 SIGN_OFF_DECLARATION = gettext_lazy(
     "I confirm that I have assessed this learner's evidence against every criterion of this unit, that it is "
@@ -251,6 +256,7 @@ def unit_sign_off(*, enrolment_unit: EnrolmentUnit, actor, declared: bool) -> Un
                                               "declaration": sign_off.declaration, "seal": seal,
                                               "seal_hash": sign_off.seal_hash})
         enrolment_touch(enrolment=enrolment)
+        transaction.on_commit(lambda: unit_signed_off.send(sender=UnitSignOff, sign_off=sign_off, actor=actor))
         notify(recipient=enrolment.learner, kind="unit_signed_off", url=reverse("my_progress"),
                context={"learner_name": enrolment.learner.first_name, "unit_code": enrolment_unit.unit.code,
                         "unit_title": enrolment_unit.unit.title, "assessor_name": str(actor)})
@@ -267,6 +273,7 @@ def _complete_if_done(enrolment: Enrolment, actor) -> None:
     Enrolment.objects.filter(pk=enrolment.pk).update(status=Enrolment.Status.COMPLETED, completed_at=timezone.now())
     audit_record(action="enrolment.completed", actor=actor, centre=enrolment.centre, target=enrolment,
                  subject=enrolment, data={"units": [eu.unit.code for eu in units]})
+    transaction.on_commit(lambda: enrolment_completed.send(sender=Enrolment, enrolment=enrolment, actor=actor))
     admins = Membership.objects.current().filter(centre=enrolment.centre, role=Role.CENTRE_ADMIN).select_related("user")
     for admin in admins:
         notify(recipient=admin.user, kind="enrolment_completed", url=reverse("enrolment_detail", args=[enrolment.pk]),

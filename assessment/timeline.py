@@ -61,7 +61,7 @@ OBJECT_LABELS = {
 }
 
 # Keys shown first, in this order; the rest follow alphabetically. Ids already named by the object are left out.
-FIRST_KEYS = ("title", "outcome", "unit_code", "unit", "units", "version", "revision", "criteria", "decisions",
+FIRST_KEYS = ("title", "name", "outcome", "unit_code", "unit", "units", "version", "revision", "criteria", "decisions",
               "reason", "feedback", "actions", "from", "to")
 LEFT_OUT = {"enrolment", "item"}
 TEXT_LIMIT = 200

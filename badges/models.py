@@ -28,8 +28,9 @@ class BadgeClass(models.Model):
     criteria_narrative = models.TextField(_("criteria"))
     image = models.FileField(_("image"), upload_to="badges/", max_length=200)
     tags = models.JSONField(_("tags"), default=list, blank=True)
-    alignments = models.JSONField(_("alignments"), default=list, blank=True,
-                                  help_text=_("Each: {targetName, targetUrl, targetDescription, targetFramework, targetCode}"))
+    alignments = models.JSONField(
+        _("alignments"), default=list, blank=True,
+        help_text=_("Each: {targetName, targetUrl, targetDescription, targetFramework, targetCode}"))
     validity_days = models.PositiveIntegerField(_("valid for (days)"), null=True, blank=True)
     # EU micro-credential elements, where known.
     credits = models.PositiveIntegerField(_("credits"), null=True, blank=True)

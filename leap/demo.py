@@ -97,6 +97,7 @@ def seed_demo() -> tuple[Centre, list[tuple[DemoPerson, str]]]:
                              assessor=User.objects.get(email=p.assessor), actor=admin)
         logins.append((p, ""))
     _enrol_demo_learners(centre, admin)
+    seed_demo_assessment(centre)
     return centre, logins
 
 
@@ -125,3 +126,79 @@ def _enrol_demo_learners(centre: Centre, admin) -> None:
             version=version, units=chosen, actor=admin,
             start_date=today - datetime.timedelta(days=60 + 20 * i),
             planned_end_date=today + datetime.timedelta(days=300 if version is hospitality else 40))
+
+
+# --- Evidence and assessment ------------------------------------------------------------------------------
+
+def _photo(label: str, colour: tuple[int, int, int]) -> bytes:
+    """A stand-in for a phone photo: a coloured picture with a caption, and a capture time."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (1200, 900), colour)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((60, 60, 1140, 840), outline=(255, 255, 255), width=8)
+    draw.text((100, 420), label, fill=(255, 255, 255))
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = "2026:10:14 11:30:00"
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, exif=exif)
+    return out.getvalue()
+
+
+def _submit(enrolment: Enrolment, learner, *, title: str, reflection: str, criteria, colour):
+    from django.core.files.base import ContentFile
+
+    from portfolios.evidence_services import (
+        evidence_create,
+        evidence_file_attach,
+        evidence_file_process,
+        evidence_save_draft,
+        evidence_submit,
+    )
+
+    evidence = evidence_create(enrolment=enrolment, actor=learner)
+    photo = _photo(title, colour)
+    attached = evidence_file_attach(evidence=evidence, upload=ContentFile(photo), name=f"{title}.jpg",
+                                    size=len(photo), actor=learner)
+    evidence_file_process(file_id=attached.pk)  # the demo loads in one transaction: process now, not on commit
+    evidence.refresh_from_db()
+    evidence_save_draft(evidence=evidence, revision=evidence.revision, actor=learner, title=title,
+                        reflection=reflection, method="observation", activity_date=None,
+                        activity_place="Training kitchen", criteria=criteria)
+    evidence.refresh_from_db()
+    evidence_submit(evidence=evidence, revision=evidence.revision, declared=True, actor=learner)
+    return evidence
+
+
+def seed_demo_assessment(centre: Centre) -> None:
+    """Learner 1 has the first hospitality unit signed off (and so its badge); learner 2 has evidence waiting
+    in the assessor's queue. Done once: skipped when learner 1 already has evidence."""
+    from assessment.services import review_decide, review_start, unit_sign_off
+    from portfolios.models import EnrolmentUnit, Evidence
+    from qualifications.models import AssessmentCriterion
+
+    first, second = (User.objects.get(email=p.email) for p in LEARNERS[:2])
+    assessor = User.objects.get(email=ASSESSORS[0].email)
+    enrolment = Enrolment.objects.filter(learner=first, centre=centre).first()
+    if enrolment is None or Evidence.objects.filter(enrolment=enrolment).exists():
+        return
+    unit = enrolment.units.order_by("position").first()
+    criteria = list(AssessmentCriterion.objects.filter(unit=unit).order_by("position"))
+    halves = [criteria[: len(criteria) // 2], criteria[len(criteria) // 2:]]
+    for n, part in enumerate(halves):
+        evidence = _submit(enrolment, first, title=f"{unit.code} evidence {n + 1}", criteria=part,
+                           reflection="I did this during a busy lunch service, supervised by my team leader.",
+                           colour=(11, 92, 171) if n == 0 else (27, 110, 58))
+        review = review_start(submission=evidence.submissions.get(), actor=assessor)
+        review_decide(review=review, actor=assessor, decisions={c.pk: True for c in part}, outcome="accepted",
+                      feedback="Clear, complete evidence. Well done.")
+    unit_sign_off(enrolment_unit=EnrolmentUnit.objects.get(enrolment=enrolment, unit=unit), actor=assessor,
+                  declared=True)
+    waiting = Enrolment.objects.filter(learner=second, centre=centre).first()
+    if waiting is not None:
+        part = list(AssessmentCriterion.objects.filter(unit=unit).order_by("position")[:2])
+        _submit(waiting, second, title="Temperature log for the week", criteria=part,
+                reflection="I kept the fridge and freezer log all week and acted on one high reading.",
+                colour=(164, 22, 26))

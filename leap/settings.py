@@ -258,6 +258,9 @@ LEAP_MAX_IMAGE_PIXELS = env.int("LEAP_MAX_IMAGE_PIXELS", default=60_000_000)
 LEAP_BEHIND_SCHEDULE_MARGIN = env.int("LEAP_BEHIND_SCHEDULE_MARGIN", default=10)
 # Checks `manage.py verify_audit` runs besides the hash chains (dotted paths; each returns a list of problems).
 LEAP_AUDIT_VERIFIERS = ["assessment.seals.verify_seals"]
+# Fernet key(s) encrypting issuer signing keys at rest, comma-separated, newest first (badges/keys.py). Unset, one
+# is derived from SECRET_KEY; production should set its own, so that a leaked SECRET_KEY does not expose them.
+LEAP_KEY_ENCRYPTION_KEY = env.str("LEAP_KEY_ENCRYPTION_KEY", default="")
 
 # --- Security ----------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
