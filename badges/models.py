@@ -42,6 +42,9 @@ class BadgeClass(models.Model):
     unit = models.ForeignKey("qualifications.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     qualification = models.ForeignKey("qualifications.Qualification", null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="+")
+    # A qualification badge belongs to one version: another version may stack other units.
+    version = models.ForeignKey("qualifications.QualificationVersion", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -147,3 +150,44 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+
+class CertificateRule(models.Model):
+    """A centre's rule for one certificate tier. A tier without a row uses the defaults in badges.certificates."""
+
+    centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="certificate_rules")
+    tier = models.CharField(_("tier"), max_length=16, choices=Certificate.Tier.choices)
+    offered = models.BooleanField(_("this centre issues this certificate"), default=True)
+    minimum_hours = models.PositiveIntegerField(
+        _("minimum learning hours"), help_text=_("Guided learning hours of the units the learner is enrolled on."))
+    requires_summative_assessment = models.BooleanField(
+        _("requires summative assessment"), help_text=_("The enrolment must be complete: every unit signed off."))
+    capstone_unit_code = models.CharField(
+        _("capstone unit code"), max_length=40, blank=True,
+        help_text=_("If set, the learner must have this unit signed off."))
+    pass_mark = models.CharField(_("pass mark"), max_length=200, blank=True,
+                                 help_text=_("Printed on the certificate, e.g. \"All units achieved\"."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["centre", "tier"]
+        constraints = [models.UniqueConstraint(fields=["centre", "tier"], name="certificate_rule_per_tier")]
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()} rule of {self.centre}"
+
+
+def new_showcase_slug() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Showcase(models.Model):
+    """A learner's opt-in public page of the badges they choose (Award.in_showcase), at an unguessable address."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="showcase")
+    slug = models.SlugField(max_length=32, unique=True, default=new_showcase_slug)
+    enabled = models.BooleanField(_("show my public showcase"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"showcase of {self.user}"

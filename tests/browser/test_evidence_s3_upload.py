@@ -1,7 +1,6 @@
 """On a phone, the evidence page sends a photo straight to S3 (moto's server), then the server confirms it."""
 
 import hashlib
-from pathlib import Path
 
 import pytest
 from django.core.signals import request_started
@@ -9,23 +8,16 @@ from django.urls import reverse
 
 from portfolios.evidence_services import evidence_create
 from portfolios.models import EvidenceFile
-from tests.conftest import need_service
 from tests.factories import PASSWORD
 from tests.portfolios.factories import make_enrolment, make_spec
 from tests.portfolios.test_evidence_s3 import jpeg
 from tests.s3 import moto_server_fixture, s3_fixture  # noqa: F401
 
 pytestmark = pytest.mark.services
-CHROMIUM = "/usr/bin/chromium"
 
 
-def test_a_learner_on_a_phone_uploads_a_photo_straight_to_s3(s3, live_server, transactional_db, personas, settings):
-    if not Path(CHROMIUM).exists():
-        need_service(f"Chromium is not installed at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need_service("playwright is not installed")
+def test_a_learner_on_a_phone_uploads_a_photo_straight_to_s3(s3, browser, live_server, transactional_db, personas,
+                                                            settings):
     settings.CSRF_TRUSTED_ORIGINS = [*settings.CSRF_TRUSTED_ORIGINS, live_server.url]
     enrolment = make_enrolment(personas.learner, personas.assessor, make_spec(personas.centre, units=1))
     evidence = evidence_create(enrolment=enrolment, actor=personas.learner)
@@ -37,11 +29,9 @@ def test_a_learner_on_a_phone_uploads_a_photo_straight_to_s3(s3, live_server, tr
 
     request_started.connect(record)
     console: list[str] = []
-    # The ORM stays outside this block: Playwright's sync API runs an event loop that Django would refuse.
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
         page.on("console", lambda message: console.append(message.text))
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("input[name=login]", personas.learner.email)
@@ -56,8 +46,9 @@ def test_a_learner_on_a_phone_uploads_a_photo_straight_to_s3(s3, live_server, tr
         page.wait_for_selector("#upload-progress li.ok, #upload-progress li.failed", timeout=30_000)
         state = page.text_content("#upload-progress li")
         page.wait_for_selector("#file-list a:has-text('hand wash.jpg')", timeout=30_000)  # after the page reloads
-        browser.close()
-    request_started.disconnect(record)
+    finally:
+        context.close()
+        request_started.disconnect(record)
 
     assert "failed" not in state, (state, console)
     attached = EvidenceFile.objects.get(evidence=evidence)
