@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class BadgesConfig(AppConfig):
     name = "badges"
+    verbose_name = "Badges and certificates"
+
+    def ready(self):
+        from . import receivers  # noqa: F401

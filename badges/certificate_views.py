@@ -70,7 +70,6 @@ def certificate_verify(request: HttpRequest, uuid: UUID) -> HttpResponse:
         "may_download": signed_in_user and (certificate.recipient_id == request.user.pk
                                             or _is_staff_of(request, certificate.centre_id)),
         "may_manage": signed_in_user and _may_manage(request, certificate),
-        "reason_form": CertificateReasonForm(),
     })
 
 

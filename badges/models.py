@@ -191,3 +191,8 @@ class Showcase(models.Model):
 
     def __str__(self) -> str:
         return f"showcase of {self.user}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("showcase_public", args=[self.slug])

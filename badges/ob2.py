@@ -10,6 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from centres.models import Centre
+from portfolios.models import Evidence
 
 from .models import Award, BadgeClass
 
@@ -77,7 +78,9 @@ def evidence_of(award: Award) -> list[dict]:
     items = []
     if award.evidence_url:
         items.append({"type": "Evidence", "id": award.evidence_url})
-    for evidence in award.public_evidence.order_by("activity_date", "pk"):
+    chosen = award.public_evidence.filter(enrolment__learner_id=award.recipient_id, status=Evidence.Status.ACCEPTED,
+                                          enrolment__centre_id=award.badge_class.centre_id)
+    for evidence in chosen.order_by("activity_date", "pk"):
         item = {"type": "Evidence", "name": evidence.title or str(evidence)}
         if evidence.reflection:
             item["narrative"] = evidence.reflection

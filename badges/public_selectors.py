@@ -53,27 +53,40 @@ class Format:
     download: bool = False
 
 
-# (URL name, label, media type, is a download). Each link shows only once its view exists.
-FORMAT_LINKS = (
-    ("ob2_assertion", _("Open Badges 2.0 (JSON-LD)"), "application/ld+json", False),
-    ("ob3_credential", _("Open Badges 3.0 (JSON)"), "application/vc+ld+json", False),
-    ("ob3_credential_jwt", _("Open Badges 3.0 (JWT)"), "application/vc+jwt", False),
-    ("award_baked_ob2", _("Badge image with Open Badges 2.0 inside (PNG)"), "image/png", True),
-    ("award_baked_ob3", _("Badge image with Open Badges 3.0 inside (PNG)"), "image/png", True),
+# (URL name, label, media type). Each link shows only once its view exists.
+DOCUMENT_LINKS = (
+    ("ob2_assertion", _("Open Badges 2.0 (JSON-LD)"), "application/ld+json"),
+    ("ob3_credential", _("Open Badges 3.0 (JSON)"), "application/vc+ld+json"),
+    ("ob3_credential_jwt", _("Open Badges 3.0 (JWT)"), "application/vc+jwt"),
 )
+IMAGE_LABELS = {"ob2": _("Badge image with Open Badges 2.0 inside (PNG)"),
+                "ob3": _("Badge image with Open Badges 3.0 inside (PNG)")}
 
 
-def award_formats(award: Award) -> list[Format]:
-    """The machine-readable forms of an award, as absolute URLs. Baked images only once baked."""
+def award_formats(award: Award, *, own: bool = False) -> list[Format]:
+    """The machine-readable forms of an award, as absolute URLs. The learner downloads their baked images
+    (baked on demand); the public gets those already baked, never of a revoked award."""
     formats = []
-    for name, label, media_type, download in FORMAT_LINKS:
-        if name == "award_baked_ob2" and not award.baked_ob2:
-            continue
-        if name == "award_baked_ob3" and not award.baked_ob3:
-            continue
+    for name, label, media_type in DOCUMENT_LINKS:
         if (path := reverse_or_none(name, award.uuid)) is not None:
-            formats.append(Format(str(label), absolute(path), media_type, download))
+            formats.append(Format(str(label), absolute(path), media_type))
+    if award.revoked_at:
+        return formats
+    for kind, label in IMAGE_LABELS.items():
+        if own:
+            path = reverse_or_none(f"award_baked_{kind}", award.uuid)
+        else:
+            path = reverse_or_none("award_public_baked", award.uuid, kind) if getattr(award, f"baked_{kind}") else None
+        if path is not None:
+            formats.append(Format(str(label), absolute(path), "image/png", download=True))
     return formats
+
+
+def public_baked_image(award: Award, kind: str):
+    """The baked image of a current award, if it has been baked: public like the documents it carries."""
+    if kind not in IMAGE_LABELS or award.revoked_at:
+        return None
+    return getattr(award, f"baked_{kind}") or None
 
 
 def badge_image_url(award: Award) -> str | None:

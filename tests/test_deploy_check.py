@@ -27,6 +27,7 @@ _SETTINGS_VARS = {
     "DEFAULT_FROM_EMAIL",
     "CELERY_TASK_ALWAYS_EAGER",
     "CONN_MAX_AGE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests for their own process only
 }
 _SETTINGS_PREFIXES = ("S3_", "LEAP_", "SECURE_")
 

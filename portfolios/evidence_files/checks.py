@@ -8,7 +8,7 @@ import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from PIL import Image
+from PIL import Image, ImageFile
 
 from . import formats
 from .formats import Format, Kind, Refusal, Source, max_image_pixels, max_upload_bytes, opened, read_at
@@ -137,6 +137,9 @@ def _image_problem(f: BinaryIO, pillow_format: str) -> Refusal | None:
 
 
 def _decode(image: Image.Image) -> Refusal | None:
+    # WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when it is imported; a
+    # truncated photo would then decode "fine" with grey padding. Our check must see truncation.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         image.load()
     except (OSError, SyntaxError, ValueError, EOFError, struct.error):

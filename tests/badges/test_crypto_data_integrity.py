@@ -22,7 +22,8 @@ VECTOR = {
         "id": "https://example.edu/issuers/565049#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi",
         "controller": "https://example.edu/issuers/565049",
         "publicKeyMultibase": "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi",
-        "secretKeyMultibase": "zrv2bqTbNwCTsRrHFcJCPjVAduh4Ezcnoq1A3ZxH1GWTNkxipLVuaAoMFmze2gFN9oNXfJjufxSHWVZzsJiUsMHFMcx",
+        "secretKeyMultibase": "zrv2bqTbNwCTsRrHFcJCPjVAduh4Ezcnoq1A3ZxH1GWTNkxipLVuaAoMFmze2gFN9oNXfJjufxSHWVZz"
+                              "sJiUsMHFMcx",
     },
     "proof_options": {
         "type": "DataIntegrityProof",
@@ -152,7 +153,7 @@ TAMPERINGS = {
     "added description": _set("description", "An extra claim"),
     "removed achievement description": _delete("credentialSubject.achievement.description"),
     "proof created": _set("proof.created", "2010-01-02T19:23:24Z"),
-    "proof value": _set("proof.proofValue", "z5x9aCBYovW3CQCbKdNyhEm7ffYSw1YpEdPywQJoNbzDD2gkzQDKJ1sYKJaWvqZtkMtSbz35HcbgXVEDYHxCzgkCs"),
+    "proof value": _set("proof.proofValue", VECTOR["expected_proofValue"][:-1] + "s"),
 }
 
 

@@ -108,7 +108,8 @@ def test_a_vc_claim_from_older_issuers_is_read(rsa_key):
 
 
 def test_only_rs256_is_accepted(rsa_key):
-    hs256 = pyjwt.encode(credential(), "a shared secret that is long enough for HS256", algorithm="HS256", headers={"kid": KID})
+    secret = "a shared secret that is long enough for HS256"
+    hs256 = pyjwt.encode(credential(), secret, algorithm="HS256", headers={"kid": KID})
     unsigned = pyjwt.encode(credential(), None, algorithm="none", headers={"kid": KID})
     for token in (hs256, unsigned):
         result = verify_vc_jwt(token, public_key_resolver=resolver_for(rsa_key))
