@@ -261,9 +261,11 @@ def certificate_reissue(*, certificate: Certificate, actor, reason: str) -> Cert
     reason = reason.strip()
     if not reason:
         raise CertificateError(_("Give the reason for the correction."))
-    enrolment = certificate.enrolment
-    if enrolment is None:
+    if certificate.enrolment_id is None:
         raise CertificateError(_("This certificate was not issued for an enrolment and cannot be reissued."))
+    # Drawn afresh from the database: a correction states what the records say now.
+    enrolment = (Enrolment.objects.select_related("learner", "centre", "version__qualification")
+                 .get(pk=certificate.enrolment_id))
     rule = certificate_rules_for(certificate.centre)[certificate.tier]
     problems = tier_problems(enrolment, rule)
     if problems:

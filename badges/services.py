@@ -259,7 +259,7 @@ def award_badge(
                         "centre_name": centre.name, "narrative": award.narrative,
                         "image_url": ob2.badge_image_url(badge_class),
                         "expires": award.expires_at.date().isoformat() if award.expires_at else ""})
-        transaction.on_commit(lambda: _queue_baking(award.pk))
+        transaction.on_commit(lambda: _queue_baking(award.pk), robust=True)  # the download bakes if this fails
     return award
 
 

@@ -25,3 +25,4 @@ def award_qualification_badge(enrolment_id: int) -> int | None:
 def bake_award(award_id: int) -> bool:
     award = baking.award_bake(award_id=award_id)
     return bool(award and award.baked_ob2)
+from . import certificate_tasks  # noqa: E402, F401 -- registers the certificate tasks with Celery

@@ -118,7 +118,7 @@ def _verify_text(text: str, report: Report) -> Report:
         return _verify_ob2({"id": text}, report, by_reference=True)
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return _invalid(report, _("This is neither JSON nor a JWT, so it cannot be a badge."))
     if not isinstance(document, dict):
         return _invalid(report, _("This JSON is not an object, so it cannot be a badge."))
@@ -167,6 +167,8 @@ def _verify_ob2(assertion: dict, report: Report, *, by_reference: bool = False) 
                                                 "address."))
         return _conclude(report, TAMPERED)
     _describe_award(report, award)
+    report.check(_("Issued here"), True, _("%(issuer)s issued this badge on this site: we looked it up in our own "
+                                           "records.") % {"issuer": report.issuer})
     if award.revoked_at or by_reference:
         return _conclude_award(report, award)
     from . import ob2
@@ -246,10 +248,14 @@ def _verify_signed(report: Report, credential: dict, method: Any, verify) -> Rep
         report.check(_("Signing key"), False, _("The badge names %(issuer)s as issuer but was not signed with one "
                                                 "of its keys.") % {"issuer": centre.name})
         return _conclude(report, TAMPERED)
-    result = verify(resolver)
+    try:
+        result = verify(resolver)
+    except Exception:  # crafted input must give a report, never an error page
+        logger.warning("credential could not be checked", exc_info=True)
+        return _invalid(report, _("This credential is malformed, so its signature could not be checked."))
     if not result.ok:
-        report.check(_("Signature"), False, _("The signature does not match the content (%(reason)s): the badge "
-                                              "has been altered.") % {"reason": result.reason})
+        report.check(_("Signature"), False, _("The badge was changed after it was signed, or the signature is "
+                                              "broken (in detail: %(reason)s).") % {"reason": result.reason})
         return _conclude(report, TAMPERED)
     report.check(_("Signature"), True, _("Signed by %(issuer)s with its key, and not changed since.")
                  % {"issuer": centre.name})
@@ -307,7 +313,10 @@ def _our_path(url: Any) -> str | None:
     """The path of one of our own URLs (same scheme and host as SITE_URL), else None."""
     if not isinstance(url, str):
         return None
-    ours, theirs = urlsplit(settings.SITE_URL), urlsplit(url)
+    try:
+        ours, theirs = urlsplit(settings.SITE_URL), urlsplit(url)
+    except ValueError:
+        return None
     if (theirs.scheme, theirs.netloc.lower()) != (ours.scheme, ours.netloc.lower()) or theirs.query:
         return None
     return theirs.path

@@ -214,3 +214,12 @@ def test_every_certificate_has_its_own_number(personas):
     numbers = {certificate_issue(enrolment=enrolment_for(personas, code=f"Q{i}"), actor=personas.admin).number
                for i in range(5)}
     assert len(numbers) == 5 and all(NUMBER.match(n) for n in numbers)
+
+
+def test_the_rendering_task_is_acknowledged_late_and_safe_to_run_twice(personas):
+    from badges.certificate_tasks import render_certificate_pdf
+
+    certificate = certificate_issue(enrolment=enrolment_for(personas), actor=personas.admin)  # not committed: no PDF
+    assert render_certificate_pdf.acks_late
+    assert render_certificate_pdf.apply(args=[certificate.pk]).get() is True
+    assert render_certificate_pdf.apply(args=[certificate.pk]).get() is False

@@ -1,7 +1,10 @@
+import threading
+
 import pytest
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import connection
 
 from audit.models import AuditEvent
 from badges.crypto.data_integrity import canonicalise, sign_eddsa_rdfc_2022, verify_eddsa_rdfc_2022
@@ -77,6 +80,27 @@ def test_first_use_makes_one_key_per_centre_and_algorithm(centre):
     assert IssuerKey.objects.filter(centre=centre).count() == 2
     event = AuditEvent.objects.for_object(key).get()
     assert event.action == "issuer_key.created" and event.centre_id == centre.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_uses_make_one_key(postgres):
+    centre = CentreFactory()
+    start, made = threading.Barrier(4), []
+
+    def first_use():
+        try:
+            start.wait()
+            made.append(issuer_key(centre, ED25519).pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first_use) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(made) == 4 and len(set(made)) == 1
+    assert IssuerKey.objects.filter(centre=centre).count() == 1
 
 
 def test_key_url_is_under_the_issuer(centre):

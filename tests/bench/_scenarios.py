@@ -19,6 +19,7 @@ from leap import demo
 from notifications.models import Notification
 
 from ._assessment import QUEUE_ITEMS, SIGN_OFF_ITEMS, queue_pages, sign_off_rows
+from ._certificates import CERTIFICATES, certificate_rows
 from ._measure import Row, page_rows
 from ._upload import UPLOAD_MB, upload_and_thumbnails
 
@@ -195,4 +196,5 @@ SCENARIOS: list[Scenario] = [
     Scenario(f"upload {UPLOAD_MB} MB in embedded mode, thumbnails", upload_and_thumbnails),
     Scenario(f"queue, {QUEUE_ITEMS:,} waiting items", queue_pages),
     Scenario(f"sign-off of a unit with {SIGN_OFF_ITEMS} evidence items", sign_off_rows),
+    Scenario(f"certificates (PDF), {CERTIFICATES} issued and rendered", certificate_rows),
 ]
