@@ -172,33 +172,49 @@ def _submit(enrolment: Enrolment, learner, *, title: str, reflection: str, crite
     return evidence
 
 
-def seed_demo_assessment(centre: Centre) -> None:
-    """Learner 1 has the first hospitality unit signed off (and so its badge); learner 2 has evidence waiting
-    in the assessor's queue. Done once: skipped when learner 1 already has evidence."""
+def _sign_off_with_evidence(enrolment: Enrolment, unit, learner, assessor, colour) -> None:
+    """The learner evidences every criterion of the unit in two items; the assessor accepts both and signs off."""
     from assessment.services import review_decide, review_start, unit_sign_off
-    from portfolios.models import EnrolmentUnit, Evidence
+    from portfolios.models import EnrolmentUnit
     from qualifications.models import AssessmentCriterion
 
-    first, second = (User.objects.get(email=p.email) for p in LEARNERS[:2])
-    assessor = User.objects.get(email=ASSESSORS[0].email)
-    enrolment = Enrolment.objects.filter(learner=first, centre=centre).first()
-    if enrolment is None or Evidence.objects.filter(enrolment=enrolment).exists():
-        return
-    unit = enrolment.units.order_by("position").first()
     criteria = list(AssessmentCriterion.objects.filter(unit=unit).order_by("position"))
-    halves = [criteria[: len(criteria) // 2], criteria[len(criteria) // 2:]]
-    for n, part in enumerate(halves):
-        evidence = _submit(enrolment, first, title=f"{unit.code} evidence {n + 1}", criteria=part,
-                           reflection="I did this during a busy lunch service, supervised by my team leader.",
-                           colour=(11, 92, 171) if n == 0 else (27, 110, 58))
+    for n, part in enumerate([criteria[: len(criteria) // 2], criteria[len(criteria) // 2:]]):
+        evidence = _submit(enrolment, learner, title=f"{unit.code}: {unit.title} ({n + 1})", criteria=part,
+                           reflection="I did this during a busy service, supervised by my team leader.",
+                           colour=colour)
         review = review_start(submission=evidence.submissions.get(), actor=assessor)
         review_decide(review=review, actor=assessor, decisions={c.pk: True for c in part}, outcome="accepted",
                       feedback="Clear, complete evidence. Well done.")
     unit_sign_off(enrolment_unit=EnrolmentUnit.objects.get(enrolment=enrolment, unit=unit), actor=assessor,
                   declared=True)
+
+
+def seed_demo_assessment(centre: Centre) -> None:
+    """Learner 1 has the first hospitality unit signed off (so its unit badge is awarded and baked); learner 2
+    has evidence waiting in the assessor's queue; learner 4 has completed the barista course and holds its
+    badges and a certificate of achievement. Done once: skipped when learner 1 already has evidence."""
+    from badges.certificates import certificate_issue
+    from portfolios.models import Evidence
+    from qualifications.models import AssessmentCriterion
+
+    first, second, _, fourth, _ = (User.objects.get(email=p.email) for p in LEARNERS)
+    assessor, barista_assessor = (User.objects.get(email=p.email) for p in ASSESSORS)
+    admin = User.objects.get(email=ADMIN.email)
+    enrolment = Enrolment.objects.filter(learner=first, centre=centre).first()
+    if enrolment is None or Evidence.objects.filter(enrolment=enrolment).exists():
+        return
+    unit = enrolment.units.order_by("position").first()
+    _sign_off_with_evidence(enrolment, unit, first, assessor, colour=(11, 92, 171))
     waiting = Enrolment.objects.filter(learner=second, centre=centre).first()
     if waiting is not None:
         part = list(AssessmentCriterion.objects.filter(unit=unit).order_by("position")[:2])
         _submit(waiting, second, title="Temperature log for the week", criteria=part,
                 reflection="I kept the fridge and freezer log all week and acted on one high reading.",
                 colour=(164, 22, 26))
+    barista = Enrolment.objects.filter(learner=fourth, centre=centre).first()
+    if barista is not None:
+        for barista_unit in barista.units.order_by("position"):
+            _sign_off_with_evidence(barista, barista_unit, fourth, barista_assessor, colour=(111, 78, 55))
+        barista.refresh_from_db()
+        certificate_issue(enrolment=barista, actor=admin)
