@@ -1,6 +1,10 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
+
+from portfolios.models import Evidence
 
 from .images import MAX_BYTES
 from .services import NON_FORMAL_KINDS
@@ -83,3 +87,55 @@ class AwardCsvForm(forms.Form):
 class AwardRevokeForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("The learner is told, and anyone who checks the badge sees it."))
+
+
+MAX_PNG_BYTES = 5 * 1024 * 1024
+MAX_TEXT_CHARS = 200_000
+
+
+class SharingForm(forms.Form):
+    show_name_publicly = forms.BooleanField(required=False, label=gettext_lazy("Show my name on the public page"))
+    in_showcase = forms.BooleanField(required=False, label=gettext_lazy("Include it in my public showcase"))
+    public_evidence = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Evidence to show on the public page"),
+        help_text=gettext_lazy("Only the items you tick are public, with their photos and reflection."))
+
+    def __init__(self, *args, evidence: list[Evidence], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["public_evidence"].choices = [
+            (e.pk, f"{e} ({e.activity_date:%d %b %Y})" if e.activity_date else str(e)) for e in evidence]
+
+
+class ShowcaseForm(forms.Form):
+    enabled = forms.BooleanField(required=False, label=gettext_lazy("Show my public showcase"))
+
+
+class VerifyForm(forms.Form):
+    image = forms.FileField(required=False, label=gettext_lazy("Badge image (PNG, up to 5 MB)"),
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/png"}))
+    text = forms.CharField(required=False, max_length=MAX_TEXT_CHARS, strip=True,
+                           label=gettext_lazy("Or paste the badge's JSON or JWT"),
+                           widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "autocomplete": "off"}))
+
+    def clean_image(self) -> bytes | None:
+        upload = self.cleaned_data.get("image")
+        if not upload:
+            return None
+        if upload.size > MAX_PNG_BYTES:
+            raise ValidationError(_("This file is larger than 5 MB: badge images are much smaller."))
+        content = upload.read()
+        from .verification import PNG_SIGNATURE
+
+        if not content.startswith(PNG_SIGNATURE):
+            raise ValidationError(_("This file is not a PNG image. Badge images with a badge inside are PNGs."))
+        return content
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("image") and not data.get("text"):
+            raise ValidationError(_("Choose a badge image, or paste the badge's JSON or JWT."))
+        return data
+
+
+# --- Public --------------------------------------------------------------------------------------------------

@@ -1,79 +1,28 @@
 """What anyone may see of an award (its public page, chosen evidence, the showcase, the verify page), and the
 learner's wallet where they choose what is shown."""
 
-from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import posted, public, signed_in
-from portfolios.models import Evidence, EvidenceFile
+from portfolios.evidence_views import stored_file_response
+from portfolios.models import EvidenceFile
 
 from . import public_selectors as selectors
+from .forms import SharingForm, ShowcaseForm, VerifyForm
 from .linkedin import add_to_profile_url
 from .models import Award, Showcase
+from .services import showcase_set_enabled
 
-MAX_PNG_BYTES = 5 * 1024 * 1024
-MAX_TEXT_CHARS = 200_000
 VERIFY_LIMIT, VERIFY_WINDOW = 30, 600  # checks per address per ten minutes
 INLINE_KINDS = {EvidenceFile.Kind.IMAGE, EvidenceFile.Kind.VIDEO, EvidenceFile.Kind.AUDIO}
 
-
-class SharingForm(forms.Form):
-    show_name_publicly = forms.BooleanField(required=False, label=gettext_lazy("Show my name on the public page"))
-    in_showcase = forms.BooleanField(required=False, label=gettext_lazy("Include it in my public showcase"))
-    public_evidence = forms.TypedMultipleChoiceField(
-        coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
-        label=gettext_lazy("Evidence to show on the public page"),
-        help_text=gettext_lazy("Only the items you tick are public, with their photos and reflection."))
-
-    def __init__(self, *args, evidence: list[Evidence], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["public_evidence"].choices = [
-            (e.pk, f"{e} ({e.activity_date:%d %b %Y})" if e.activity_date else str(e)) for e in evidence]
-
-
-class ShowcaseForm(forms.Form):
-    enabled = forms.BooleanField(required=False, label=gettext_lazy("Show my public showcase"))
-
-
-class VerifyForm(forms.Form):
-    image = forms.FileField(required=False, label=gettext_lazy("Badge image (PNG, up to 5 MB)"),
-                            widget=forms.ClearableFileInput(attrs={"accept": "image/png"}))
-    text = forms.CharField(required=False, max_length=MAX_TEXT_CHARS, strip=True,
-                           label=gettext_lazy("Or paste the badge's JSON or JWT"),
-                           widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "autocomplete": "off"}))
-
-    def clean_image(self) -> bytes | None:
-        upload = self.cleaned_data.get("image")
-        if not upload:
-            return None
-        if upload.size > MAX_PNG_BYTES:
-            raise ValidationError(_("This file is larger than 5 MB: badge images are much smaller."))
-        content = upload.read()
-        from .verification import PNG_SIGNATURE
-
-        if not content.startswith(PNG_SIGNATURE):
-            raise ValidationError(_("This file is not a PNG image. Badge images with a badge inside are PNGs."))
-        return content
-
-    def clean(self):
-        data = super().clean()
-        if not self.errors and not data.get("image") and not data.get("text"):
-            raise ValidationError(_("Choose a badge image, or paste the badge's JSON or JWT."))
-        return data
-
-
-# --- Public --------------------------------------------------------------------------------------------------
 
 @public
 def award_public(request: HttpRequest, uuid) -> HttpResponse:
@@ -98,20 +47,11 @@ def award_public_evidence_file(request: HttpRequest, uuid, file_pk: int) -> Http
     if attached is None:
         raise Http404
     thumbnail = request.GET.get("size") == "thumb" and bool(attached.thumbnail)
-    field = attached.thumbnail if thumbnail else attached.file
-    content_type = "image/jpeg" if thumbnail else attached.content_type
     # The learner's own file name stays private: it may carry their name.
-    disposition = content_disposition_header(as_attachment=not thumbnail and attached.kind not in INLINE_KINDS,
-                                             filename=f"evidence-{attached.pk}{attached.extension}")
-    if settings.S3_BUCKET:
-        return redirect(field.storage.url(field.name, expire=300, parameters={
-            "ResponseContentType": content_type, "ResponseContentDisposition": disposition,
-            "ResponseCacheControl": "private, max-age=300"}))
-    response = FileResponse(field.open("rb"), content_type=content_type)
-    response["Content-Disposition"] = disposition
-    response["Cache-Control"] = "private, max-age=300"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
-    return response
+    return stored_file_response(attached.thumbnail if thumbnail else attached.file,
+                                content_type="image/jpeg" if thumbnail else attached.content_type,
+                                filename=f"evidence-{attached.pk}{attached.extension}",
+                                inline=thumbnail or attached.kind in INLINE_KINDS)
 
 
 @public
@@ -226,9 +166,7 @@ def award_sharing(request: HttpRequest, uuid) -> HttpResponse:
 def showcase_settings(request: HttpRequest) -> HttpResponse:
     form = ShowcaseForm(posted(request))
     if form.is_valid():
-        showcase, _created = Showcase.objects.get_or_create(user=request.user)
-        showcase.enabled = form.cleaned_data["enabled"]
-        showcase.save(update_fields=["enabled", "updated_at"])
+        showcase = showcase_set_enabled(actor=request.user, enabled=form.cleaned_data["enabled"])
         messages.success(request, _("Your public showcase is on.") if showcase.enabled
                          else _("Your public showcase is off."))
         return redirect(f"{reverse('wallet')}#showcase")

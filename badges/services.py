@@ -494,3 +494,16 @@ def award_set_sharing(
                      subject=actor, data={"award": str(award.uuid), "show_name_publicly": show_name_publicly,
                                           "in_showcase": in_showcase, "public_evidence": sorted(wanted)})
     return award
+
+
+def showcase_set_enabled(*, actor, enabled: bool):
+    """The learner turns their public showcase of chosen badges on or off."""
+    from .models import Showcase
+
+    with transaction.atomic():
+        showcase, _created = Showcase.objects.get_or_create(user=actor)
+        if showcase.enabled != enabled:
+            showcase.enabled = enabled
+            showcase.save(update_fields=["enabled", "updated_at"])
+            audit_record(action="badge.showcase_changed", actor=actor, target=showcase, data={"enabled": enabled})
+    return showcase

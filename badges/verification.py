@@ -30,8 +30,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from centres.models import Centre
-
 from .models import Award
 
 logger = logging.getLogger(__name__)
@@ -39,7 +37,6 @@ logger = logging.getLogger(__name__)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 OB3_KEYWORD, OB2_KEYWORD = "openbadgecredential", "openbadges"
 JWT_RE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
-UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 
 VALID, EXPIRED, REVOKED = "valid", "expired", "revoked"
@@ -203,76 +200,59 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-# --- Open Badges 3.0: Data Integrity and VC-JWT --------------------------------------------------------------
+# --- Open Badges 3.0: Data Integrity and VC-JWT, checked by badges.ob3 -----------------------------------------
 
 def _verify_data_integrity(credential: dict, report: Report) -> Report:
-    from .crypto.data_integrity import verify_eddsa_rdfc_2022
-
     report.format = _("Open Badges 3.0 (Data Integrity proof, eddsa-rdfc-2022)")
     _describe_credential(report, credential)
-    proof = credential.get("proof")
-    method = proof.get("verificationMethod") if isinstance(proof, dict) else None
-    return _verify_signed(report, credential, method, lambda resolver: verify_eddsa_rdfc_2022(
-        credential, public_key_resolver=resolver))
+    return _verify_ob3(credential, credential, report)
 
 
 def _verify_jwt(token: str, report: Report) -> Report:
     import jwt as pyjwt
 
-    from .crypto.jwt import verify_vc_jwt
-
     report.format = _("Open Badges 3.0 (VC-JWT)")
     try:
-        header = pyjwt.get_unverified_header(token)
         payload = pyjwt.decode(token, options={"verify_signature": False})
     except pyjwt.InvalidTokenError:
         return _invalid(report, _("This looks like a JWT but cannot be read."))
-    credential = payload["vc"] if isinstance(payload.get("vc"), dict) else payload
-    _describe_credential(report, credential)
-    return _verify_signed(report, credential, header.get("kid"), lambda resolver: verify_vc_jwt(
-        token, public_key_resolver=resolver))
+    claimed = payload["vc"] if isinstance(payload.get("vc"), dict) and "@context" not in payload else payload
+    _describe_credential(report, claimed)
+    return _verify_ob3(token, claimed, report)
 
 
-def _verify_signed(report: Report, credential: dict, method: Any, verify) -> Report:
-    from .keys import public_key_resolver
+def _verify_ob3(document_or_jwt: dict | str, claimed: dict, report: Report) -> Report:
+    """Signature, revocation and dates, checked by ``badges.ob3`` with our own issuers' keys and records."""
+    from . import ob3
 
-    issuer_id = _id_of(credential.get("issuer"))
-    centre = _our_centre(issuer_id)
-    if centre is None:
-        return _not_ours(report, issuer_id)
-    report.issuer, report.issuer_recognised = centre.name, True
-    resolver = public_key_resolver(issuer=issuer_id)
+    issuer_id = _id_of(claimed.get("issuer"))
     try:
-        resolver(method if isinstance(method, str) else "")
-    except LookupError:
-        report.check(_("Signing key"), False, _("The badge names %(issuer)s as issuer but was not signed with one "
-                                                "of its keys.") % {"issuer": centre.name})
-        return _conclude(report, TAMPERED)
-    try:
-        result = verify(resolver)
+        centre = ob3.centre_of_issuer(issuer_id) if _our_path(issuer_id) else None
+        result = ob3.verify_credential(document_or_jwt) if centre else None
     except Exception:  # crafted input must give a report, never an error page
         logger.warning("credential could not be checked", exc_info=True)
-        return _invalid(report, _("This credential is malformed, so its signature could not be checked."))
-    if not result.ok:
-        report.check(_("Signature"), False, _("The badge was changed after it was signed, or the signature is "
-                                              "broken (in detail: %(reason)s).") % {"reason": result.reason})
+        return _invalid(report, _("This credential is malformed, so it could not be checked."))
+    if centre is None or result.status == ob3.UNKNOWN_ISSUER:
+        return _not_ours(report, issuer_id)
+    report.issuer, report.issuer_recognised = centre.name, True
+    if result.credential is None:  # the signature did not check out, or there was nothing to check
+        if result.status != ob3.TAMPERED:
+            return _invalid(report, _("This is not a credential we can read (%(reason)s).") % {"reason": result.reason})
+        report.check(_("Signature"), False, _("The badge was changed after it was signed, or it was not signed by "
+                                              "%(issuer)s (in detail: %(reason)s).")
+                     % {"issuer": centre.name, "reason": result.reason})
         return _conclude(report, TAMPERED)
     report.check(_("Signature"), True, _("Signed by %(issuer)s with its key, and not changed since.")
                  % {"issuer": centre.name})
-    award = _award_of_credential(result.credential or credential, centre)
-    if award is None:
-        report.check(_("Revocation status"), None, _("We hold no record of this badge, so its status is unknown."))
-        return _conclude(report, _dated_status(report))
-    _describe_award(report, award)
-    return _conclude_award(report, award)
-
-
-def _award_of_credential(credential: dict, centre: Centre) -> Award | None:
-    found = UUID_RE.search(str(credential.get("id", "")))
-    if not found:
-        return None
-    return (Award.objects.filter(uuid=found.group(0), badge_class__centre=centre)
-            .select_related("badge_class__centre", "recipient").first())
+    if result.award is not None:
+        _describe_award(report, result.award)
+    if result.status == ob3.REVOKED:
+        return _revoked(report, result.award, result.revocation_reason)
+    if result.status == ob3.INVALID:
+        report.check(_("Validity dates"), False, result.reason)
+        return _conclude(report, INVALID)
+    report.check(_("Not revoked"), True, _("%(issuer)s has not revoked this badge.") % {"issuer": report.issuer})
+    return _conclude(report, _dated_status(report))
 
 
 def _describe_credential(report: Report, credential: dict) -> None:
@@ -343,17 +323,6 @@ def _award_of(resolved) -> Award | None:
     return None
 
 
-def _our_centre(issuer_id: str) -> Centre | None:
-    from .keys import issuer_id as issuer_id_of
-
-    path = _our_path(issuer_id)
-    found = re.fullmatch(r"/badges/issuers/(\d+)", path or "")
-    if not found:
-        return None
-    centre = Centre.objects.filter(pk=int(found.group(1))).first()
-    return centre if centre and issuer_id_of(centre) == issuer_id else None
-
-
 def _not_ours(report: Report, issuer: Any) -> Report:
     report.check(_("Issuer"), None, _("Issuer not recognised: this badge was not issued on this site, so its "
                                       "signature cannot be checked here. Use the issuer's own verifier."))
@@ -375,13 +344,18 @@ def _describe_award(report: Report, award: Award) -> None:
 
 def _conclude_award(report: Report, award: Award) -> Report:
     if award.revoked_at:
-        report.revocation_reason = award.revocation_reason
-        report.check(_("Not revoked"), False, _("Revoked by %(issuer)s on %(date)s: %(reason)s") % {
-            "issuer": report.issuer, "date": date_format(timezone.localtime(award.revoked_at), "j F Y"),
-            "reason": award.revocation_reason or _("no reason given")})
-        return _conclude(report, REVOKED)
+        return _revoked(report, award, award.revocation_reason)
     report.check(_("Not revoked"), True, _("%(issuer)s has not revoked this badge.") % {"issuer": report.issuer})
     return _conclude(report, _dated_status(report))
+
+
+def _revoked(report: Report, award: Award | None, reason: str) -> Report:
+    report.revocation_reason = reason
+    when = date_format(timezone.localtime(award.revoked_at), "j F Y") if award and award.revoked_at else ""
+    report.check(_("Not revoked"), False, _("Revoked by %(issuer)s%(when)s: %(reason)s") % {
+        "issuer": report.issuer, "when": _(" on %(date)s") % {"date": when} if when else "",
+        "reason": reason or _("no reason given")})
+    return _conclude(report, REVOKED)
 
 
 def _dated_status(report: Report) -> str:

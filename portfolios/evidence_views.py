@@ -233,17 +233,10 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@signed_in
-def evidence_file_download(request: HttpRequest, pk: int) -> HttpResponse:
-    """Serve a private file after the access check: from disk, or by a short-lived link to object storage."""
-    attached = get_evidence_file_for(request, pk)
-    thumbnail = request.GET.get("size") == "thumb"
-    field = attached.thumbnail if thumbnail else attached.file
-    if not field:
-        raise Http404
-    content_type = "image/jpeg" if thumbnail else attached.content_type
-    disposition = content_disposition_header(as_attachment=thumbnail is False and attached.kind not in INLINE_KINDS,
-                                             filename=attached.original_name)
+def stored_file_response(field, *, content_type: str, filename: str, inline: bool) -> HttpResponse:
+    """Send a private stored file once access has been checked: from disk, or by a short-lived link to
+    object storage (so the web process never carries the bytes)."""
+    disposition = content_disposition_header(as_attachment=not inline, filename=filename)
     if direct_uploads():
         return redirect(field.storage.url(field.name, expire=300, parameters={
             "ResponseContentType": content_type, "ResponseContentDisposition": disposition,
@@ -253,3 +246,14 @@ def evidence_file_download(request: HttpRequest, pk: int) -> HttpResponse:
     response["Cache-Control"] = "private, max-age=300"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
     return response
+
+
+@signed_in
+def evidence_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+    attached = get_evidence_file_for(request, pk)
+    thumbnail = request.GET.get("size") == "thumb"
+    field = attached.thumbnail if thumbnail else attached.file
+    if not field:
+        raise Http404
+    return stored_file_response(field, content_type="image/jpeg" if thumbnail else attached.content_type,
+                                filename=attached.original_name, inline=thumbnail or attached.kind in INLINE_KINDS)

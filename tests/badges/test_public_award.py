@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from badges.models import Award, BadgeClass
+from badges.public_selectors import reverse_or_none
 from portfolios.models import Evidence, EvidenceFile
 from tests.portfolios.evidence_samples import jpeg_bytes, png_bytes
 from tests.portfolios.factories import make_enrolment, make_spec
@@ -139,6 +140,9 @@ def test_the_page_links_its_json_ld_and_the_machine_readable_formats(client, awa
     alternate = re.search(r'<link rel="alternate" type="application/ld\+json" href="([^"]+)">', html)
     assert alternate and alternate.group(1).startswith(f"{SITE}/") and str(award.uuid) in alternate.group(1)
     assert "Open Badges 2.0 (JSON-LD)" in html
+    if reverse_or_none("ob3_credential", award.uuid):
+        assert f'href="{SITE}/badges/ob3/credentials/{award.uuid}"' in html and "Open Badges 3.0 (JSON)" in html
+        assert f'href="{SITE}/badges/ob3/credentials/{award.uuid}.jwt"' in html
 
 
 def test_baked_images_are_linked_and_served_only_once_baked(client, award):

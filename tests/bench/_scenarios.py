@@ -19,6 +19,7 @@ from leap import demo
 from notifications.models import Notification
 
 from ._assessment import QUEUE_ITEMS, SIGN_OFF_ITEMS, queue_pages, sign_off_rows
+from ._badges import BADGE_AWARDS, badge_rows
 from ._certificates import CERTIFICATES, certificate_rows
 from ._measure import Row, page_rows
 from ._upload import UPLOAD_MB, upload_and_thumbnails
@@ -197,4 +198,5 @@ SCENARIOS: list[Scenario] = [
     Scenario(f"queue, {QUEUE_ITEMS:,} waiting items", queue_pages),
     Scenario(f"sign-off of a unit with {SIGN_OFF_ITEMS} evidence items", sign_off_rows),
     Scenario(f"certificates (PDF), {CERTIFICATES} issued and rendered", certificate_rows),
+    Scenario(f"Open Badges, {BADGE_AWARDS} awards: baked, OB 3.0 signed and verified", badge_rows),
 ]
