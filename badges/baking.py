@@ -106,8 +106,14 @@ def award_bake(*, award_id: int) -> Award | None:
     OB 2.0 is committed first, so a failure while signing the OB 3.0 credential (which propagates, for the
     task to retry) never holds back the OB 2.0 image. Revoked awards are not baked.
     """
+    was_baked = Award.objects.filter(pk=award_id).exclude(baked_ob2="").exists()
     award = _bake_one(award_id, "baked_ob2", lambda award: (OB2_KEYWORD, ob2.assertion(award)))
     if award is not None and not award.revoked_at:
+        if not was_baked and award.baked_ob2:
+            from .services import award_announce
+
+            with transaction.atomic():
+                award_announce(award=award)  # once: the first time the badge is baked
         award = _bake_one(award_id, "baked_ob3", lambda award: (OB3_KEYWORD, _signed_ob3(award)))
     return award
 

@@ -254,11 +254,7 @@ def award_badge(
                            "status_index": award.status_index, "narrative": award.narrative,
                            "evidence_url": award.evidence_url,
                            "expires_at": award.expires_at.isoformat() if award.expires_at else None})
-        notify(recipient=recipient, kind="badge_awarded", url=_wallet_url(award),
-               context={"learner_name": recipient.first_name, "badge_name": badge_class.name,
-                        "centre_name": centre.name, "narrative": award.narrative,
-                        "image_url": ob2.badge_image_url(badge_class),
-                        "expires": award.expires_at.date().isoformat() if award.expires_at else ""})
+        # The learner is emailed once the badge is baked, with the baked image attached (see baking.award_bake).
         transaction.on_commit(lambda: _queue_baking(award.pk), robust=True)  # the download bakes if this fails
     return award
 
@@ -507,3 +503,17 @@ def showcase_set_enabled(*, actor, enabled: bool):
             showcase.save(update_fields=["enabled", "updated_at"])
             audit_record(action="badge.showcase_changed", actor=actor, target=showcase, data={"enabled": enabled})
     return showcase
+
+
+def award_announce(*, award: Award) -> None:
+    """Tell the learner of a new badge, with the baked badge (OB 2.0 PNG) attached when there is one."""
+    badge_class, recipient = award.badge_class, award.recipient
+    attachments = []
+    if award.baked_ob2:
+        attachments.append({"storage_name": award.baked_ob2.name, "mimetype": "image/png",
+                            "filename": f"{slugify(badge_class.name)[:60] or 'badge'}.png"})
+    notify(recipient=recipient, kind="badge_awarded", url=_wallet_url(award), attachments=attachments,
+           context={"learner_name": recipient.first_name, "badge_name": badge_class.name,
+                    "centre_name": badge_class.centre.name, "narrative": award.narrative,
+                    "image_url": ob2.badge_image_url(badge_class),
+                    "expires": award.expires_at.date().isoformat() if award.expires_at else ""})

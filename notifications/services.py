@@ -49,6 +49,7 @@ def notify(
     context: dict[str, Any],
     url: str = "",
     email: bool = True,
+    attachments: list[dict[str, str]] | None = None,
     essential: bool = True,
     digestible: bool = False,
 ) -> Notification:
@@ -68,7 +69,7 @@ def notify(
         language=getattr(user, "language", settings.LANGUAGE_CODE),
         kind=kind,
         url=url,
-        data=context,
+        data={**context, "_attachments": attachments} if attachments else context,
         send_email=email,
     )
     notification.subject = _render("subject.txt", notification).strip()
@@ -95,6 +96,7 @@ def notification_send_email(*, notification_id: int) -> bool:
             headers={"X-LEAP-Notification": str(notification.pk), "Auto-Submitted": "auto-generated"},
         )
         message.attach_alternative(_render("body.html", notification), "text/html")
+        _attach_stored_files(message, notification.data.get("_attachments") or [])
         message.send()
         notification.email_sent_at = timezone.now()
         notification.save(update_fields=["email_sent_at"])
@@ -112,3 +114,15 @@ def notification_mark_read(*, notification: Notification, actor) -> Notification
 
 def notifications_mark_all_read(*, actor) -> int:
     return Notification.objects.filter(user=actor).unread().update(read_at=timezone.now())
+
+
+def _attach_stored_files(message: EmailMultiAlternatives, attachments: list[dict[str, str]]) -> None:
+    """Attach files from storage ({"storage_name", "filename", "mimetype"}); one that is gone is left out."""
+    from django.core.files.storage import default_storage
+
+    for item in attachments:
+        try:
+            with default_storage.open(item["storage_name"], "rb") as handle:
+                message.attach(item["filename"], handle.read(), item["mimetype"])
+        except FileNotFoundError:
+            continue

@@ -234,19 +234,26 @@ def test_only_a_centre_admin_creates_hand_made_badges_and_it_is_audited(personas
 # --- By hand --------------------------------------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_a_centre_admin_or_the_learners_own_assessor_awards_by_hand(personas):
+def test_a_centre_admin_or_the_learners_own_assessor_awards_by_hand(personas, django_capture_on_commit_callbacks):
     badge = participation_badge(personas, validity_days=30)
 
-    by_admin = award_by_hand(badge_class=badge, recipient=personas.learner, narrative="Ran the stand",
-                             evidence_url="https://example.org/photos", actor=personas.admin)
-    by_assessor = award_by_hand(badge_class=badge, recipient=personas.second_learner, narrative="Helped",
-                                actor=personas.assessor)
+    with django_capture_on_commit_callbacks(execute=True):
+        by_admin = award_by_hand(badge_class=badge, recipient=personas.learner, narrative="Ran the stand",
+                                 evidence_url="https://example.org/photos", actor=personas.admin)
+        by_assessor = award_by_hand(badge_class=badge, recipient=personas.second_learner, narrative="Helped",
+                                    actor=personas.assessor)
 
     assert by_admin.awarded_by == personas.admin and by_assessor.awarded_by == personas.assessor
     assert by_admin.expires_at - by_admin.issued_on == datetime.timedelta(days=30)
     assert by_admin.recipient_email == personas.learner.email
     assert {by_admin.status_index, by_assessor.status_index} == {0, 1}
     assert Notification.objects.filter(user=personas.learner, kind="badge_awarded").count() == 1
+    # The email carries the baked badge.
+    from django.core import mail
+
+    sent = next(m for m in mail.outbox if m.to == [personas.learner.email] and "badge" in m.subject.lower())
+    (name, content, mimetype), = sent.attachments
+    assert mimetype == "image/png" and content.startswith(b"\x89PNG") and b"openbadges" in content
 
 
 @pytest.mark.django_db

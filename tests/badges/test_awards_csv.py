@@ -44,10 +44,12 @@ def test_one_bad_row_in_two_hundred_awards_nobody_and_names_the_line(personas, b
     assert not Award.objects.exists() and not Notification.objects.filter(kind="badge_awarded").exists()
 
 
-def test_a_clean_file_of_two_hundred_awards_everyone_in_one_go(personas, badge, cohort):
+def test_a_clean_file_of_two_hundred_awards_everyone_in_one_go(personas, badge, cohort,
+                                                               django_capture_on_commit_callbacks):
     rows = [(u.email.upper(), f"Ran stand {n}", "") for n, u in enumerate(cohort)]
 
-    awards = awards_import_csv(badge_class=badge, raw=csv_of(rows), actor=personas.admin)
+    with django_capture_on_commit_callbacks(execute=True):  # each award is baked, then announced
+        awards = awards_import_csv(badge_class=badge, raw=csv_of(rows), actor=personas.admin)
 
     assert len(awards) == 200 == Award.objects.filter(badge_class=badge).count()
     assert sorted(a.status_index for a in awards) == list(range(200))

@@ -70,6 +70,15 @@ def test_baked_writes_the_image_with_the_format_inside(award, tmp_path, format, 
         assert ob3.verify_credential(carried[keyword]).status == ob3.VALID
 
 
+def test_an_award_not_baked_yet_is_baked_as_the_learners_download_would(personas, tmp_path):
+    award = hand_award(personas)
+    assert not award.baked_ob3  # the baking task runs after the commit
+    export(award.pk, "--format", "ob3", "--baked", tmp_path / "badge.png")
+    award.refresh_from_db()
+    assert award.baked_ob3 and (tmp_path / "badge.png").read_bytes() == award.baked_ob3.read()
+    assert json.loads(itxt_chunks(award.baked_ob3.read())["openbadgecredential"]) == award.credential_ob3
+
+
 def test_a_revoked_award_is_printed_with_a_note_but_not_baked(award, personas, tmp_path):
     award_revoke(award=award, reason="Issued in error", actor=personas.admin)
     printed, note = export(award.pk, "--format", "ob3")

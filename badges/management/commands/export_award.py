@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from badges import ob2, ob3
-from badges.baking import OB2_KEYWORD, OB3_KEYWORD, bake_png
+from badges.baking import OB2_KEYWORD, OB3_KEYWORD, award_bake, bake_png
 from badges.models import Award
 
 FORMATS = ("ob2", "ob3", "ob3-jwt")
@@ -58,10 +58,19 @@ class Command(BaseCommand):
         if baked is None:
             self.stdout.write(text)
             return
-        if format != "ob3-jwt":  # compact JSON, as award_bake writes it
-            text = json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
-        with found.badge_class.image.open("rb") as f:
-            image = bake_png(f.read(), keyword, text)
+        image = self.baked_image(found, format, keyword, text)
         baked.write_bytes(image)
         self.stdout.write(f"Wrote {baked} ({len(image):,} bytes): award {found.pk} as {format}, "
                           f"baked under {keyword!r}.")
+
+    def baked_image(self, award: Award, format: str, keyword: str, text: str) -> bytes:
+        """The award's own baked image for ob2 and ob3 (baked now if the worker has not yet, as the learner's
+        download does); for ob3-jwt, the badge image with the VC-JWT baked in."""
+        if format in ("ob2", "ob3"):
+            field = f"baked_{format}"
+            if not getattr(award, field):
+                award = award_bake(award_id=award.pk)
+            with getattr(award, field).open("rb") as f:
+                return f.read()
+        with award.badge_class.image.open("rb") as f:
+            return bake_png(f.read(), keyword, text)
