@@ -19,8 +19,10 @@ from notifications.services import notify
 from qualifications.models import AssessmentCriterion
 
 from .evidence_files import (
+    HEIF_CONTENT_TYPES,
     FileRefused,
     check_upload,
+    heif_as_jpeg,
     image_capture_time,
     make_thumbnail,
     sha256_of,
@@ -208,10 +210,16 @@ def evidence_file_process(*, file_id: int) -> bool:
                 # Cameras write local time without a zone: read it in the centre's zone.
                 attached.capture_time = timezone.make_aware(taken) if taken and timezone.is_naive(taken) else taken
                 handle.seek(0)
-                stripped = strip_image_location(handle, attached.content_type)
+                if attached.content_type in HEIF_CONTENT_TYPES:
+                    stripped = heif_as_jpeg(handle)
+                    if stripped is not None:
+                        _now_jpeg(attached)
+                else:
+                    stripped = strip_image_location(handle, attached.content_type)
             if stripped is not None:
                 old_name = attached.file.name
                 attached.file.save(f"x{attached.extension}", ContentFile(stripped), save=False)
+                attached.size = len(stripped)
                 attached.location_removed = True
             with attached.file.open("rb") as handle:
                 thumb = _thumbnail_or_none(handle)
@@ -228,6 +236,12 @@ def evidence_file_process(*, file_id: int) -> bool:
         if old_name:
             transaction.on_commit(lambda: storage.delete(old_name))
     return True
+
+
+def _now_jpeg(attached: EvidenceFile) -> None:
+    """A HEIC photo is kept as the JPEG made from it (browsers cannot show HEIC; its location is gone)."""
+    stem = attached.original_name.rsplit(".", 1)[0] if "." in attached.original_name else attached.original_name
+    attached.content_type, attached.extension, attached.original_name = "image/jpeg", ".jpg", f"{stem}.jpg"
 
 
 def _thumbnail_or_none(handle) -> bytes | None:

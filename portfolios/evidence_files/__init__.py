@@ -6,12 +6,13 @@ Framework-light: Django is used only for settings (upload limits) and translatio
 from .checks import CheckedFile, FileRefused, check_upload
 from .formats import DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_UPLOAD_BYTES, KINDS, Kind, max_upload_bytes
 from .location import strip_image_location
-from .processing import image_capture_time, make_thumbnail, sha256_of, video_poster
+from .processing import HEIF_CONTENT_TYPES, heif_as_jpeg, image_capture_time, make_thumbnail, sha256_of, video_poster
 
 __all__ = [
     "DEFAULT_MAX_IMAGE_PIXELS", "DEFAULT_MAX_UPLOAD_BYTES", "KINDS", "MAX_ANY_UPLOAD_BYTES",
     "CheckedFile", "FileRefused", "Kind", "check_upload", "max_upload_bytes",
     "image_capture_time", "make_thumbnail", "sha256_of", "strip_image_location", "video_poster",
+    "HEIF_CONTENT_TYPES", "heif_as_jpeg",
 ]
 
 

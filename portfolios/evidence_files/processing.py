@@ -89,3 +89,28 @@ def _ffmpeg_frame(ffmpeg: str, path: str | os.PathLike[str], seconds: str) -> by
     except (OSError, subprocess.TimeoutExpired):
         return None
     return result.stdout if result.returncode == 0 and result.stdout.startswith(b"\xff\xd8") else None
+
+
+HEIF_CONTENT_TYPES = ("image/heic", "image/heif")
+DATE_TAGS = (0x9003, 0x9004, 0x9010, 0x9011)  # DateTimeOriginal, DateTimeDigitized and their time zones
+
+
+def heif_as_jpeg(fileobj: Source, quality: int = 90) -> bytes | None:
+    """An iPhone's HEIC photo as a JPEG that every browser shows, without its location: the pixels turned
+    upright, the capture time kept, nothing else of the EXIF (GPS included) carried over. None when HEIC
+    cannot be decoded here (pillow-heif missing)."""
+    if not heif_opener_registered():
+        return None
+    with opened(fileobj) as f, Image.open(f) as image:
+        source = image.getexif()
+        upright = ImageOps.exif_transpose(image).convert("RGB")
+    exif = Image.Exif()
+    if 0x0132 in source:
+        exif[0x0132] = source[0x0132]
+    taken = source.get_ifd(0x8769)
+    for tag in DATE_TAGS:
+        if tag in taken:
+            exif.get_ifd(0x8769)[tag] = taken[tag]
+    out = io.BytesIO()
+    upright.save(out, "JPEG", quality=quality, exif=exif)
+    return out.getvalue()

@@ -75,8 +75,10 @@ def test_an_award_not_baked_yet_is_baked_as_the_learners_download_would(personas
     assert not award.baked_ob3  # the baking task runs after the commit
     export(award.pk, "--format", "ob3", "--baked", tmp_path / "badge.png")
     award.refresh_from_db()
-    assert award.baked_ob3 and (tmp_path / "badge.png").read_bytes() == award.baked_ob3.read()
-    assert json.loads(itxt_chunks(award.baked_ob3.read())["openbadgecredential"]) == award.credential_ob3
+    with award.baked_ob3.open("rb") as f:
+        stored = f.read()
+    assert (tmp_path / "badge.png").read_bytes() == stored
+    assert json.loads(itxt_chunks(stored)["openbadgecredential"]) == award.credential_ob3
 
 
 def test_a_revoked_award_is_printed_with_a_note_but_not_baked(award, personas, tmp_path):

@@ -208,3 +208,26 @@ def test_the_same_file_in_another_learners_evidence_is_flagged_for_the_assessor(
     Evidence.objects.filter(pk__in=[evidence.pk, other.pk]).update(status="submitted")
     page = client_for(personas.assessor).get(reverse("evidence_detail", args=[evidence.pk])).content.decode()
     assert "Authenticity check" in page and personas.second_learner.get_full_name() in page
+
+
+def test_an_iphone_heic_photo_becomes_a_jpeg_without_its_location(personas, evidence):
+    import io
+
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    image, exif = Image.new("RGB", (64, 48), (200, 10, 10)), Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = "2026:11:20 10:15:00"
+    exif.get_ifd(0x8825).update({1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)})
+    heic = io.BytesIO()
+    image.save(heic, format="HEIF", exif=exif.tobytes())
+    response = _upload(client_for(personas.learner), evidence, SimpleUploadedFile("IMG_0001.HEIC", heic.getvalue()))
+    assert response.json()["files"][0]["ok"]
+    attached = evidence.files.get()
+    assert (attached.content_type, attached.original_name, attached.location_removed) == (
+        "image/jpeg", "IMG_0001.jpg", True)
+    with attached.file.open("rb") as handle:
+        data = handle.read()
+    stored = Image.open(io.BytesIO(data))
+    assert stored.format == "JPEG" and not stored.getexif().get_ifd(0x8825)
+    assert stored.getexif().get_ifd(0x8769).get(0x9003) == "2026:11:20 10:15:00"
+    assert attached.size == len(data) and attached.thumbnail and attached.capture_time is not None
