@@ -3,8 +3,8 @@
 - :func:`credential` is the unsigned credential, an absolute URL under SITE_URL as its ``id``;
   :func:`signed_credential` adds an eddsa-rdfc-2022 Data Integrity proof and :func:`signed_jwt` makes a VC-JWT
   (RS256) of the same credential. Both are signed once and stored on the award, so the baked image, the hosted
-  document and the learner's copy stay the same bytes; a key rotation leaves them alone (retired keys still
-  resolve, see ``badges.keys``).
+  document and the learner's copy carry the same signed credential; a key rotation leaves them alone (retired
+  keys still resolve, see ``badges.keys``).
 - Revocation: ``credentialStatus`` is one ``1EdTechRevocationList`` entry (``badges.status_lists``). The OB 3.0
   JSON schema allows a single status object, not a list, so the Bitstring Status List the issuer also publishes
   is not referenced from the credential.
@@ -260,7 +260,10 @@ def _id_of(value: Any) -> str:
 
 def _our_match(url: str):
     """The URL pattern one of our own absolute URLs resolves to, else None."""
-    ours, theirs = urlsplit(settings.SITE_URL), urlsplit(url)
+    try:
+        ours, theirs = urlsplit(settings.SITE_URL), urlsplit(url)
+    except ValueError:
+        return None
     if (theirs.scheme, theirs.netloc.lower()) != (ours.scheme, ours.netloc.lower()) or theirs.query:
         return None
     try:

@@ -338,6 +338,22 @@ def test_a_credential_of_someone_else_is_an_unknown_issuer(award):
     assert ob3.verify_credential("not.a.jwt").status in (ob3.INVALID, ob3.UNKNOWN_ISSUER)
 
 
+@pytest.mark.parametrize("document", [
+    {"proof": "x", "issuer": 1}, {"issuer": "http://[::1"}, {"issuer": {"id": f"{SITE}/badges/issuers/987654"}},
+    {"issuer": f"{SITE}/badges/issuers/1?x=1"}, "a.b.c", "", "[" * 5000,
+], ids=["no issuer", "bad url", "no such centre", "query", "bad jwt", "empty", "deep"])
+def test_crafted_input_gets_a_report_not_an_error(award, document):
+    report = ob3.verify_credential(document)
+    assert report.status in (ob3.INVALID, ob3.UNKNOWN_ISSUER) and report.reason and not report.signature_verified
+
+
+def test_a_proof_that_is_not_ours_claiming_our_issuer_is_tampered(award):
+    credential = copy.deepcopy(award.credential_ob3)
+    credential["proof"][0]["verificationMethod"] = f"{issuer_id(award.badge_class.centre)}/keys/987654"
+    report = ob3.verify_credential(credential)
+    assert report.status == ob3.TAMPERED and "could not be resolved" in report.reason
+
+
 def test_a_revoked_award_verifies_as_revoked_with_its_reason(award, personas):
     credential, token = ob3.signed_credential(award), ob3.signed_jwt(award)
     award_revoke(award=award, reason="Sampled: the evidence was not the learner's own", actor=personas.admin)
