@@ -49,3 +49,12 @@ def test_the_loader_never_goes_to_the_network(url):
 def test_callers_get_copies_they_may_change():
     bundled_context(VC_V2)["@context"]["changed"] = "yes"
     assert "changed" not in bundled_context(VC_V2)["@context"]
+
+
+def test_the_standards_copies_in_the_tests_are_the_shared_files():
+    shared = SHARED_CONTEXTS.parent
+    if not shared.exists():
+        pytest.skip("shared/ is not beside the project")
+    here = Path(__file__).parent / "standards"
+    for name in ("ob_v3p0_achievementcredential_schema.json", "ob3-eddsa-rdfc-2022-test-vector.json"):
+        assert json.loads((here / name).read_text()) == json.loads((shared / name).read_text()), name
