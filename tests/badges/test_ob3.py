@@ -31,7 +31,6 @@ from tests.portfolios.evidence_samples import jpeg_bytes
 from tests.portfolios.factories import make_enrolment, make_spec
 
 SITE = "https://leap.example"
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "standards" / "openbadges"
 # A copy of shared/standards/openbadges/, so the schema checks run wherever the project is cloned.
 SCHEMA_PATH = Path(__file__).parent / "standards" / "ob_v3p0_achievementcredential_schema.json"
 
