@@ -120,3 +120,33 @@ class JoinCentreSignupForm(EnrolmentCodeForm):
         user.last_name = self.cleaned_data["last_name"]
         user.save(update_fields=["first_name", "last_name"])
         learner_self_register(user=user, code=self.cleaned_data["enrolment_code"])
+
+
+class BrandingForm(forms.Form):
+    brand_colour = forms.RegexField(label=_("Main colour"), regex=r"^#[0-9A-Fa-f]{6}$",
+                                    widget=forms.TextInput(attrs={"type": "color"}),
+                                    error_messages={"invalid": _("Give a colour as #RRGGBB.")})
+    accent_colour = forms.RegexField(label=_("Accent colour"), regex=r"^#[0-9A-Fa-f]{6}$",
+                                     widget=forms.TextInput(attrs={"type": "color"}),
+                                     error_messages={"invalid": _("Give a colour as #RRGGBB.")})
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    logo = forms.FileField(label=_("Logo (PNG, up to 1 MB)"), required=False,
+                           widget=forms.ClearableFileInput(attrs={"accept": "image/png"}))
+
+    def clean_logo(self):
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        from PIL import Image
+
+        if upload.size > 1024 * 1024:
+            raise forms.ValidationError(_("The logo is larger than 1 MB."))
+        try:
+            with Image.open(upload) as image:
+                image.verify()
+                if image.format != "PNG":
+                    raise forms.ValidationError(_("The logo must be a PNG image."))
+        except (OSError, SyntaxError) as error:
+            raise forms.ValidationError(_("The logo must be a PNG image.")) from error
+        upload.seek(0)
+        return upload

@@ -375,3 +375,18 @@ def learner_self_register(*, user, code: str) -> Membership:
                         "assessor_name": str(centre.self_registration_assessor),
                         "assessor_email": centre.self_registration_assessor.email, "new_account": False})
     return membership
+
+
+def centre_branding_set(*, centre: Centre, actor, brand_colour: str, accent_colour: str, website: str = "",
+                        logo=None) -> Centre:
+    """Colours, website and logo used on the centre's badges and certificates."""
+    ensure_role(actor, centre, Role.CENTRE_ADMIN)
+    with transaction.atomic():
+        centre.brand_colour, centre.accent_colour, centre.website = brand_colour.upper(), accent_colour.upper(), website
+        if logo is not None:
+            centre.logo.save("logo.png", logo, save=False)
+        centre.save(update_fields=["brand_colour", "accent_colour", "website", "logo"])
+        audit_record(action="centre.branding_changed", actor=actor, centre=centre, target=centre,
+                     data={"brand_colour": centre.brand_colour, "accent_colour": centre.accent_colour,
+                           "website": website, "logo": bool(logo)})
+    return centre

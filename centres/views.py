@@ -18,6 +18,7 @@ from .access import (
 )
 from .forms import (
     AcceptInvitationForm,
+    BrandingForm,
     ChangeAssessorForm,
     EnrolmentCodeForm,
     InviteStaffForm,
@@ -29,6 +30,7 @@ from .models import Role
 from .services import (
     CsvImportError,
     ServiceError,
+    centre_branding_set,
     centre_self_registration_set,
     invitation_accept,
     invitation_for_token,
@@ -220,9 +222,13 @@ def learner_import(request: HttpRequest) -> HttpResponse:
 @role_required(ADMIN)
 def centre_settings(request: HttpRequest) -> HttpResponse:
     centre = request.leap.centre
-    form = SelfRegistrationForm(posted(request), centre=centre, initial={
-        "enabled": centre.self_registration_open, "assessor": centre.self_registration_assessor})
-    if request.method == "POST" and form.is_valid():
+    form = SelfRegistrationForm(posted(request) if "self_registration" in request.POST else None, centre=centre,
+                                initial={"enabled": centre.self_registration_open,
+                                         "assessor": centre.self_registration_assessor})
+    branding = BrandingForm(*(posted(request, files=True) if "branding" in request.POST else (None, None)),
+                            initial={"brand_colour": centre.brand_colour, "accent_colour": centre.accent_colour,
+                                     "website": centre.website})
+    if form.is_bound and form.is_valid():
         try:
             centre_self_registration_set(centre=centre, actor=request.user, **form.cleaned_data)
         except ServiceError as error:
@@ -230,4 +236,8 @@ def centre_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Settings saved."))
             return redirect("centre_settings")
-    return render(request, "centres/centre_settings.html", {"form": form, "centre": centre})
+    if branding.is_bound and branding.is_valid():
+        centre_branding_set(centre=centre, actor=request.user, **branding.cleaned_data)
+        messages.success(request, _("Branding saved: new badges and certificates use it."))
+        return redirect("centre_settings")
+    return render(request, "centres/centre_settings.html", {"form": form, "branding": branding, "centre": centre})

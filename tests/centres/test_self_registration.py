@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _open_self_registration(personas) -> str:
     client_for(personas.admin).post(reverse("centre_settings"),
-                                    {"enabled": "on", "assessor": personas.second_assessor.pk})
+                                    {"self_registration": "1", "enabled": "on",
+                                     "assessor": personas.second_assessor.pk})
     personas.centre.refresh_from_db()
     return personas.centre.enrolment_code
 
@@ -42,13 +43,13 @@ def test_sign_up_without_a_valid_code_creates_nobody(personas, client):
 
 def test_a_closed_centre_code_no_longer_works(personas, client):
     code = _open_self_registration(personas)
-    client_for(personas.admin).post(reverse("centre_settings"), {})
+    client_for(personas.admin).post(reverse("centre_settings"), {"self_registration": "1"})
     assert _sign_up(client, code).status_code == 200
     assert not User.objects.filter(email="joiner@example.org").exists()
 
 
 def test_opening_self_registration_needs_an_assessor(personas):
-    response = client_for(personas.admin).post(reverse("centre_settings"), {"enabled": "on"})
+    response = client_for(personas.admin).post(reverse("centre_settings"), {"self_registration": "1", "enabled": "on"})
     assert "Choose the assessor" in response.content.decode()
     personas.centre.refresh_from_db()
     assert personas.centre.enrolment_code is None
