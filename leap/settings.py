@@ -237,6 +237,7 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="LEAP")
 MFA_RECOVERY_CODE_COUNT = 10
+MFA_TOTP_TOLERANCE = 1  # accept the code of the previous or next 30 s period: phone clocks drift
 
 # --- Internationalisation ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
