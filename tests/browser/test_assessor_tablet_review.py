@@ -76,7 +76,8 @@ def sign_in_with_code(page, user) -> None:
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Caseload")).to_be_visible()
 
 
-def test_assessor_reviews_accepts_and_signs_off_a_unit_on_a_tablet(tablet, personas, mailoutbox):
+def test_assessor_reviews_accepts_and_signs_off_a_unit_on_a_tablet(tablet, personas, mailoutbox, settings):
+    settings.SITE_URL = "https://leap.example"  # the public address the badge's ids will carry
     enrolment = make_enrolment(personas.learner, personas.assessor,
                                make_spec(personas.centre, units=1, outcomes=1, criteria=2))
     c1, c2 = AssessmentCriterion.objects.filter(unit__version=enrolment.version).order_by("position")
@@ -137,3 +138,34 @@ def test_assessor_reviews_accepts_and_signs_off_a_unit_on_a_tablet(tablet, perso
     to_learner = [m.subject for m in mailoutbox if m.to == [personas.learner.email]]
     assert f"“{TITLE}” was accepted" in to_learner
     assert f"Unit {enrolment_unit.unit.code} is signed off" in to_learner
+
+    # Without anyone else acting, the sign-off in the browser has awarded the unit badge, baked it both ways and
+    # emailed it; both forms pass checks made with code we did not write.
+    check_the_unit_badge(personas, mailoutbox)
+
+
+def check_the_unit_badge(personas, mailoutbox) -> None:
+    import io
+    import json
+
+    from openbadges_bakery import unbake as bakery_unbake
+
+    from badges import ob2, ob3
+    from badges.models import Award
+    from tests.badges.test_crypto_node import node_verify
+    from tests.badges.test_ob3 import itxt_chunks, schema_errors
+    from tests.badges.test_ob3_views import node_check, served_jwk
+
+    award = Award.objects.get(recipient=personas.learner, badge_class__kind="unit")
+    assert award.baked_ob2 and award.baked_ob3
+    with award.baked_ob2.open("rb") as handle:
+        assertion = json.loads(bakery_unbake(io.BytesIO(handle.read())))
+    assert assertion["id"] == ob2.assertion_url(award) and assertion["recipient"]["hashed"] is True
+    with award.baked_ob3.open("rb") as handle:
+        credential = json.loads(itxt_chunks(handle.read())["openbadgecredential"])
+    assert schema_errors(credential) == []
+    assert node_check(credential, award) == {"verified": True, "error": None}
+    token = ob3.signed_jwt(award)
+    assert node_verify({"jwt": token, "jwk": served_jwk(token)})["verified"] is True
+    emailed = [m for m in mailoutbox if m.to == [personas.learner.email] and m.attachments]
+    assert any(content.startswith(b"\x89PNG") for m in emailed for _name, content, _type in m.attachments)
