@@ -51,7 +51,8 @@ def award_public_evidence_file(request: HttpRequest, uuid, file_pk: int) -> Http
     return stored_file_response(attached.thumbnail if thumbnail else attached.file,
                                 content_type="image/jpeg" if thumbnail else attached.content_type,
                                 filename=f"evidence-{attached.pk}{attached.extension}",
-                                inline=thumbnail or attached.kind in INLINE_KINDS)
+                                inline=thumbnail or attached.kind in INLINE_KINDS,
+                                range_header=request.headers.get("Range", ""))
 
 
 @public

@@ -1,7 +1,9 @@
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -233,7 +235,33 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def stored_file_response(field, *, content_type: str, filename: str, inline: bool) -> HttpResponse:
+def _requested_range(header: str, size: int) -> tuple[int, int] | None:
+    """The one byte range a "Range: bytes=a-b" header asks for, within the file; None for anything else."""
+    match = re.fullmatch(r"bytes=(\d*)-(\d*)", header.strip())
+    if not match or size == 0 or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if first == "":  # the last N bytes
+        start, end = max(size - int(last), 0), size - 1
+    else:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    return (start, end) if start <= end < size else None
+
+
+def _read_range(handle, start: int, end: int, chunk: int = 1024 * 1024):
+    with handle:
+        handle.seek(start)
+        left = end - start + 1
+        while left > 0:
+            data = handle.read(min(chunk, left))
+            if not data:
+                return
+            left -= len(data)
+            yield data
+
+
+def stored_file_response(field, *, content_type: str, filename: str, inline: bool,
+                         range_header: str = "") -> HttpResponse:
     """Send a private stored file once access has been checked: from disk, or by a short-lived link to
     object storage (so the web process never carries the bytes)."""
     disposition = content_disposition_header(as_attachment=not inline, filename=filename)
@@ -241,7 +269,17 @@ def stored_file_response(field, *, content_type: str, filename: str, inline: boo
         return redirect(field.storage.url(field.name, expire=300, parameters={
             "ResponseContentType": content_type, "ResponseContentDisposition": disposition,
             "ResponseCacheControl": "private, max-age=300"}))
-    response = FileResponse(field.open("rb"), content_type=content_type)
+    handle = field.open("rb")
+    byte_range = _requested_range(range_header, field.size) if range_header else None
+    if byte_range is None:
+        response = FileResponse(handle, content_type=content_type)
+    else:
+        # Safari plays video only from servers that answer byte ranges (S3 does; so must the laptop mode).
+        start, end = byte_range
+        response = StreamingHttpResponse(_read_range(handle, start, end), status=206, content_type=content_type)
+        response["Content-Range"] = f"bytes {start}-{end}/{field.size}"
+        response["Content-Length"] = str(end - start + 1)
+    response["Accept-Ranges"] = "bytes"
     response["Content-Disposition"] = disposition
     response["Cache-Control"] = "private, max-age=300"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
@@ -256,4 +294,5 @@ def evidence_file_download(request: HttpRequest, pk: int) -> HttpResponse:
     if not field:
         raise Http404
     return stored_file_response(field, content_type="image/jpeg" if thumbnail else attached.content_type,
-                                filename=attached.original_name, inline=thumbnail or attached.kind in INLINE_KINDS)
+                                filename=attached.original_name, inline=thumbnail or attached.kind in INLINE_KINDS,
+                                range_header=request.headers.get("Range", ""))

@@ -231,3 +231,22 @@ def test_an_iphone_heic_photo_becomes_a_jpeg_without_its_location(personas, evid
     assert stored.format == "JPEG" and not stored.getexif().get_ifd(0x8825)
     assert stored.getexif().get_ifd(0x8769).get(0x9003) == "2026:11:20 10:15:00"
     assert attached.size == len(data) and attached.thumbnail and attached.capture_time is not None
+
+
+def test_files_answer_byte_ranges_so_phones_can_play_and_seek_video(personas, evidence):
+    _upload(client_for(personas.learner), evidence, SimpleUploadedFile("note.wav", wav_bytes(seconds=1)))
+    attached = evidence.files.get()
+    with attached.file.open("rb") as handle:
+        stored = handle.read()
+    client = client_for(personas.learner)
+    url = reverse("evidence_file", args=[attached.pk])
+
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
+    part = client.get(url, HTTP_RANGE="bytes=10-19")
+    assert part.status_code == 206 and part["Content-Range"] == f"bytes 10-19/{len(stored)}"
+    assert b"".join(part.streaming_content) == stored[10:20]
+    tail = client.get(url, HTTP_RANGE="bytes=-5")
+    assert b"".join(tail.streaming_content) == stored[-5:]
+    beyond = client.get(url, HTTP_RANGE=f"bytes={len(stored) + 10}-")
+    assert beyond.status_code == 200  # an unsatisfiable range gets the whole file, as the header is optional
