@@ -57,10 +57,6 @@ class ReviewForm(forms.Form):
                 "actions": data["actions"], "voice_feedback": data.get("voice_feedback") or None}
 
 
-class CountersignForm(forms.Form):
-    pass
-
-
 class SignOffForm(forms.Form):
     declared = forms.BooleanField(label=_("I make this declaration"), required=False)
 

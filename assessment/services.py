@@ -27,7 +27,12 @@ from portfolios.models import (
     EvidenceFile,
     EvidenceSubmission,
 )
-from portfolios.services import enrolment_touch, rules_of_combination_problems
+from portfolios.services import (
+    enrolment_complete,
+    enrolment_reopen,
+    enrolment_touch,
+    rules_of_combination_problems,
+)
 from qualifications.models import AssessmentCriterion
 
 from .models import CriterionDecision, Review, UnitSignOff
@@ -270,9 +275,7 @@ def _complete_if_done(enrolment: Enrolment, actor) -> None:
         return
     if rules_of_combination_problems(enrolment.version, [eu.unit for eu in units]):
         return
-    Enrolment.objects.filter(pk=enrolment.pk).update(status=Enrolment.Status.COMPLETED, completed_at=timezone.now())
-    audit_record(action="enrolment.completed", actor=actor, centre=enrolment.centre, target=enrolment,
-                 subject=enrolment, data={"units": [eu.unit.code for eu in units]})
+    enrolment_complete(enrolment=enrolment, actor=actor, units=[eu.unit.code for eu in units])
     transaction.on_commit(lambda: enrolment_completed.send(sender=Enrolment, enrolment=enrolment, actor=actor))
     admins = Membership.objects.current().filter(centre=enrolment.centre, role=Role.CENTRE_ADMIN).select_related("user")
     for admin in admins:
@@ -299,8 +302,8 @@ def unit_unlock(*, enrolment_unit: EnrolmentUnit, actor, reason: str) -> UnitSig
         enrolment_unit.save(update_fields=["locked_at"])
         UnitSignOff.objects.filter(pk=sign_off.pk).update(unlocked_by=actor, unlocked_at=now,
                                                           unlock_reason=reason.strip())
-        if enrolment.status == Enrolment.Status.COMPLETED:
-            Enrolment.objects.filter(pk=enrolment.pk).update(status=Enrolment.Status.ACTIVE, completed_at=None)
+        enrolment_reopen(enrolment=enrolment, actor=actor,
+                         reason=f"Unit {enrolment_unit.unit.code} unlocked: {reason.strip()}")
         audit_record(action="unit.unlocked", actor=actor, centre=enrolment.centre, target=sign_off, subject=enrolment,
                      data={"unit": enrolment_unit.unit_id, "units": [enrolment_unit.unit_id],
                            "unit_code": enrolment_unit.unit.code, "version": sign_off.number,

@@ -13,7 +13,7 @@ from portfolios.evidence_selectors import duplicate_files
 from portfolios.models import EnrolmentUnit, EvidenceSubmission
 
 from . import selectors
-from .forms import CountersignForm, ReviewForm, SignOffForm, UnlockForm
+from .forms import ReviewForm, SignOffForm, UnlockForm
 from .models import Review
 from .services import (
     SIGN_OFF_DECLARATION,
@@ -108,7 +108,7 @@ def review_voice_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ASSESSOR)
 def countersign_queue(request: HttpRequest) -> HttpResponse:
     reviews = selectors.awaiting_countersign(centre=request.leap.centre, exclude_assessor=request.user)
-    return render(request, "assessment/countersign_queue.html", {"reviews": reviews, "form": CountersignForm()})
+    return render(request, "assessment/countersign_queue.html", {"reviews": reviews})
 
 
 @role_required(Role.ASSESSOR)

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from . import evidence_files
 from .evidence_files import CheckedFile, FileRefused, check_upload
-from .evidence_services import EvidenceError, _ensure_editable, _ensure_learner, evidence_file_register
+from .evidence_services import EvidenceError, ensure_learner_may_change, evidence_file_register
 from .models import Evidence, EvidenceFile, PendingUpload, evidence_file_path
 
 UPLOAD_LIFETIME = datetime.timedelta(hours=1)
@@ -66,8 +66,7 @@ def _s3() -> tuple[Any, str]:
 
 def upload_grant(*, evidence: Evidence, name: str, size: int, actor) -> UploadGrant:
     """Authorise one direct upload of at most `size` bytes to a new random key. Changes nothing yet: no audit."""
-    _ensure_learner(evidence, actor)
-    _ensure_editable(evidence)
+    ensure_learner_may_change(evidence, actor)
     if not 0 < size <= evidence_files.MAX_ANY_UPLOAD_BYTES:
         raise EvidenceError(size_limit_message())
     now = timezone.now()
@@ -93,8 +92,7 @@ def pending_upload_for(evidence: Evidence, pk: int) -> PendingUpload | None:
 def upload_confirm(*, pending: PendingUpload, actor) -> EvidenceFile:
     """Check the object the browser sent and attach it. A refused file is deleted and raises FileRefused."""
     evidence = pending.evidence
-    _ensure_learner(evidence, actor)
-    _ensure_editable(evidence)
+    ensure_learner_may_change(evidence, actor)
     client, bucket = _s3()
     try:
         checked, key, size = _check_and_keep(client, bucket, pending)

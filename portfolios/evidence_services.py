@@ -66,6 +66,13 @@ def record_lock_refusal(*, actor, enrolment: Enrolment, target, attempt: str) ->
                      data={"attempt": attempt})
 
 
+def ensure_learner_may_change(evidence: Evidence, actor) -> Enrolment:
+    """The evidence is the actor's own, not submitted, and not part of a signed-off unit."""
+    enrolment = _ensure_learner(evidence, actor)
+    _ensure_editable(evidence, actor)
+    return enrolment
+
+
 def evidence_is_locked(evidence: Evidence) -> bool:
     """Evidence that counts towards a signed-off unit can no longer change in any way."""
     return EvidenceCriterion.objects.filter(

@@ -32,6 +32,7 @@ from qualifications.models import AssessmentCriterion, Unit
 
 from .models import AssessmentPlan, Enrolment, Method, PlanItem
 from .plan_selectors import ASSESSOR, LEARNER, SIGNABLE, plan_party
+from .services import enrolment_touch
 
 Status = AssessmentPlan.Status
 
@@ -327,7 +328,7 @@ def plan_sign(*, plan: AssessmentPlan, typed_name: str, actor, revision: int) ->
         agreed = bool(fresh.assessor_signed_at and fresh.learner_signed_at)
         fresh.status = Status.AGREED if agreed else Status.AWAITING
         fresh.save(update_fields=[f"{party}_signed_name", f"{party}_signed_at", "status"])
-        Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=now)
+        enrolment_touch(enrolment=enrolment)
         _audit("plan.signed", plan=fresh, actor=actor, party=party, name=getattr(fresh, f"{party}_signed_name"),
                signed_at=now.isoformat(), revision=fresh.revision, status=fresh.status)
         if agreed:

@@ -129,6 +129,34 @@ def enrolment_change_status(
     return enrolment
 
 
+def enrolment_complete(*, enrolment: Enrolment, actor, units: list[str]) -> Enrolment:
+    """Every unit signed off and the rules met: the enrolment is complete. Called by the sign-off, not a person,
+    so it checks only the state move."""
+    if enrolment.status != Enrolment.Status.ACTIVE:
+        return enrolment
+    with transaction.atomic():
+        now = timezone.now()
+        Enrolment.objects.filter(pk=enrolment.pk).update(status=Enrolment.Status.COMPLETED, completed_at=now,
+                                                         last_activity_at=now)
+        enrolment.status, enrolment.completed_at = Enrolment.Status.COMPLETED, now
+        audit_record(action="enrolment.completed", actor=actor, centre=enrolment.centre, target=enrolment,
+                     subject=enrolment, data={"units": units})
+    return enrolment
+
+
+def enrolment_reopen(*, enrolment: Enrolment, actor, reason: str) -> Enrolment:
+    """A completed enrolment becomes active again because one of its units was unlocked."""
+    if enrolment.status != Enrolment.Status.COMPLETED:
+        return enrolment
+    with transaction.atomic():
+        Enrolment.objects.filter(pk=enrolment.pk).update(status=Enrolment.Status.ACTIVE, completed_at=None,
+                                                         last_activity_at=timezone.now())
+        enrolment.status, enrolment.completed_at = Enrolment.Status.ACTIVE, None
+        audit_record(action="enrolment.reopened", actor=actor, centre=enrolment.centre, target=enrolment,
+                     subject=enrolment, data={"reason": reason})
+    return enrolment
+
+
 def enrolment_touch(*, enrolment: Enrolment) -> None:
     """Record activity on an enrolment (plans signed, evidence, decisions) for the caseload."""
     Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=timezone.now())

@@ -128,6 +128,8 @@ def test_the_whole_loop_from_review_to_re_sign_off(personas, enrolment, mailoutb
     sign_off.refresh_from_db()
     assert sign_off.unlocked_at and sign_off.unlock_reason == "Sampling found the photos unclear."
     assert Enrolment.objects.get(pk=enrolment.pk).status == Enrolment.Status.ACTIVE
+    reopened = AuditEvent.objects.get(action="enrolment.reopened")
+    assert reopened.actor == personas.moderator and "Sampling found the photos unclear." in reopened.data["reason"]
 
     # Re-sign-off makes version 2; both versions are on the unit's record.
     assessor.post(sign_off_url, {"declared": "on"})
