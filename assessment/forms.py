@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portfolios.evidence_files import FileRefused, check_upload
-from portfolios.evidence_forms import CriterionChoiceField
-from portfolios.evidence_services import claimable_criteria
+from portfolios.evidence.files import FileRefused, check_upload
+from portfolios.evidence.forms import CriterionChoiceField
+from portfolios.evidence.services import claimable_criteria
 from qualifications.models import AssessmentCriterion
 
 from .models import Review

@@ -17,7 +17,7 @@ from audit.services import audit_record
 from centres.models import Membership, Role
 from centres.services import ServiceError, has_role
 from notifications.services import notify
-from portfolios.evidence_services import record_lock_refusal
+from portfolios.evidence.services import record_lock_refusal
 from portfolios.models import (
     AchievedCriterion,
     Enrolment,
@@ -27,7 +27,7 @@ from portfolios.models import (
     EvidenceFile,
     EvidenceSubmission,
 )
-from portfolios.services import (
+from portfolios.enrolments.services import (
     enrolment_complete,
     enrolment_reopen,
     enrolment_touch,

@@ -9,7 +9,7 @@ from centres.access import role_required
 from centres.models import Role
 from centres.services import ServiceError
 from portfolios.access import enrolments_visible_to, get_enrolment_for, get_evidence_for
-from portfolios.evidence_selectors import duplicate_files
+from portfolios.evidence.selectors import duplicate_files
 from portfolios.models import EnrolmentUnit, EvidenceSubmission
 
 from . import selectors

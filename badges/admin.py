@@ -1,8 +1,7 @@
 from django.contrib import admin
 
+from badges.models import Award, BadgeClass, Certificate, IssuerKey
 from centres.admin import ReadOnlyAdmin
-
-from .models import Award, BadgeClass, Certificate, IssuerKey
 
 
 @admin.register(BadgeClass)

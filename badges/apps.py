@@ -6,4 +6,4 @@ class BadgesConfig(AppConfig):
     verbose_name = "Badges and certificates"
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from badges import receivers  # noqa: F401

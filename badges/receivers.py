@@ -4,8 +4,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from assessment.services import enrolment_completed, unit_signed_off
-
-from . import tasks
+from badges import tasks
 
 
 @receiver(unit_signed_off, dispatch_uid="badges.unit_badge")

@@ -3,7 +3,9 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import baking, services
+from badges.awards import services
+from badges.certificates.services import certificate_render
+from badges.openbadges import baking
 
 RETRY = {"acks_late": True, "autoretry_for": (OperationalError, OSError), "retry_backoff": 30,
          "retry_backoff_max": 900, "retry_jitter": True, "max_retries": 8}
@@ -25,4 +27,9 @@ def award_qualification_badge(enrolment_id: int) -> int | None:
 def bake_award(award_id: int) -> bool:
     award = baking.award_bake(award_id=award_id)
     return bool(award and award.baked_ob2)
-from . import certificate_tasks  # noqa: E402, F401 -- registers the certificate tasks with Celery
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError, OSError, ConnectionError), retry_backoff=10,
+             retry_backoff_max=600, retry_jitter=True, max_retries=6)
+def render_certificate_pdf(certificate_id: int) -> bool:
+    return certificate_render(certificate_id=certificate_id)

@@ -1,8 +1,8 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("badges.award_urls")),
-    path("", include("badges.ob3_urls")),
-    path("", include("badges.public_urls")),
-    path("", include("badges.certificate_urls")),
+    path("", include("badges.awards.urls")),
+    path("", include("badges.openbadges.urls")),
+    path("", include("badges.public.urls")),
+    path("", include("badges.certificates.urls")),
 ]

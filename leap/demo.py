@@ -12,7 +12,7 @@ from django.db import transaction
 from centres.models import Centre, Membership, Role
 from centres.services import centre_create, learner_register, membership_grant
 from portfolios.models import Enrolment
-from portfolios.services import enrolment_create
+from portfolios.enrolments.services import enrolment_create
 from qualifications.demo_specs import load_demo_specs
 
 User = get_user_model()
@@ -150,7 +150,7 @@ def _photo(label: str, colour: tuple[int, int, int]) -> bytes:
 def _submit(enrolment: Enrolment, learner, *, title: str, reflection: str, criteria, colour):
     from django.core.files.base import ContentFile
 
-    from portfolios.evidence_services import (
+    from portfolios.evidence.services import (
         evidence_create,
         evidence_file_attach,
         evidence_file_process,
@@ -194,7 +194,7 @@ def seed_demo_assessment(centre: Centre) -> None:
     """Learner 1 has the first hospitality unit signed off (so its unit badge is awarded and baked); learner 2
     has evidence waiting in the assessor's queue; learner 4 has completed the barista course and holds its
     badges and a certificate of achievement. Done once: skipped when learner 1 already has evidence."""
-    from badges.certificates import certificate_issue
+    from badges.certificates.services import certificate_issue
     from portfolios.models import Evidence
     from qualifications.models import AssessmentCriterion
 

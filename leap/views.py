@@ -7,7 +7,7 @@ from accounts.access import signed_in
 from centres import selectors as centre_selectors
 from centres.forms import EnrolmentCodeForm
 from centres.models import Role
-from portfolios import selectors as portfolio_selectors
+from portfolios.enrolments import selectors as portfolio_selectors
 from portfolios.models import Enrolment
 
 

@@ -4,8 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from centres.models import Role
-
-from .models import Enrolment
+from portfolios.models import Enrolment
 
 
 def enrolments_visible_to(request: HttpRequest):
@@ -49,7 +48,7 @@ def can_manage(request: HttpRequest, enrolment: Enrolment) -> bool:
 def get_evidence_for(request: HttpRequest, pk: int, *, write: bool = False):
     """Evidence of an enrolment the person may see. Drafts are the learner's own: staff do not see them.
     `write`: the learner who owns it (staff never change a learner's evidence)."""
-    from .models import Evidence
+    from portfolios.models import Evidence
 
     if request.leap.centre is None:
         raise Http404
@@ -68,7 +67,7 @@ def get_evidence_for(request: HttpRequest, pk: int, *, write: bool = False):
 
 def get_evidence_file_for(request: HttpRequest, pk: int):
     """A stored evidence file the person may open. Others see a photo only once its location is removed."""
-    from .models import EvidenceFile
+    from portfolios.models import EvidenceFile
 
     attached = EvidenceFile.objects.filter(pk=pk).only("evidence_id", "processed_at").first()
     if attached is None:

@@ -1,8 +1,7 @@
 from django.contrib import admin
 
 from centres.admin import ReadOnlyAdmin
-
-from .models import AssessmentPlan, Enrolment, Evidence, EvidenceFile, EvidenceSubmission
+from portfolios.models import AssessmentPlan, Enrolment, Evidence, EvidenceFile, EvidenceSubmission
 
 
 @admin.register(Enrolment)

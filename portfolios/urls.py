@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from portfolios.enrolments import views
 
 urlpatterns = [
     path("progress/", views.my_progress, name="my_progress"),
@@ -9,7 +9,6 @@ urlpatterns = [
     path("centre/learners/<int:pk>/enrol/", views.enrolment_create, name="enrolment_create"),
     path("enrolments/<int:pk>/", views.enrolment_detail, name="enrolment_detail"),
     path("enrolments/<int:pk>/status/", views.enrolment_status, name="enrolment_status"),
-    path("", include("portfolios.plan_urls")),
-    path("", include("portfolios.evidence_urls")),
-    path("", include("portfolios.evidence_direct_urls")),
+    path("", include("portfolios.plans.urls")),
+    path("", include("portfolios.evidence.urls")),
 ]

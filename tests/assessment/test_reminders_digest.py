@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from assessment.reminders import send_assessor_digests
 from notifications.models import Notification
-from portfolios.evidence_services import evidence_create, evidence_save_draft, evidence_submit
+from portfolios.evidence.services import evidence_create, evidence_save_draft, evidence_submit
 from qualifications.models import AssessmentCriterion
 from tests.portfolios.factories import make_enrolment, make_spec
 

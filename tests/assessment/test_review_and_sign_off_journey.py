@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from assessment.models import CriterionDecision, Review, UnitSignOff
 from audit.models import AuditEvent
-from portfolios.evidence_services import evidence_create
+from portfolios.evidence.services import evidence_create
 from portfolios.models import AchievedCriterion, Enrolment, EnrolmentUnit, Evidence
 from qualifications.models import AssessmentCriterion
 from tests.conftest import client_for

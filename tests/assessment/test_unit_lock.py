@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection, transaction
 from assessment.models import CriterionDecision, Review
 from assessment.services import review_decide, review_start, unit_sign_off, unit_unlock
 from centres.services import ServiceError
-from portfolios.evidence_services import (
+from portfolios.evidence.services import (
     evidence_create,
     evidence_file_attach,
     evidence_save_draft,

@@ -10,7 +10,7 @@ from django.db import connection
 from assessment.models import UnitSignOff
 from assessment.seals import verify_seals
 from assessment.services import review_decide, review_start, seal_hash, unit_sign_off, unit_unlock
-from portfolios.evidence_services import (
+from portfolios.evidence.services import (
     evidence_create,
     evidence_file_attach,
     evidence_file_process,

@@ -1,7 +1,6 @@
 """Awards: made automatically from sign-off and completion, by hand, revoked, and shared as the learner chooses."""
 
 import datetime
-import sys
 
 import pytest
 from django.core import mail
@@ -12,23 +11,25 @@ from django.utils import timezone
 from assessment.models import UnitSignOff
 from assessment.services import review_decide, review_start, unit_sign_off, unit_unlock
 from audit.models import AuditEvent
-from badges import ob2
-from badges.models import Award, BadgeClass
-from badges.services import (
+from badges.awards.badge_classes import (
     FORMAL_ASSESSMENT,
     BadgeError,
+    badge_class_create,
+    badge_class_for_qualification,
+    badge_class_for_unit,
+)
+from badges.awards.services import (
     award_badge,
     award_by_hand,
     award_for_completion,
     award_for_sign_off,
     award_revoke,
     award_set_sharing,
-    badge_class_create,
-    badge_class_for_qualification,
-    badge_class_for_unit,
 )
+from badges.models import Award, BadgeClass
+from badges.openbadges import ob2
 from notifications.models import Notification
-from portfolios.evidence_services import evidence_create, evidence_file_attach, evidence_save_draft, evidence_submit
+from portfolios.evidence.services import evidence_create, evidence_file_attach, evidence_save_draft, evidence_submit
 from portfolios.models import EnrolmentUnit, Evidence
 from qualifications.models import AssessmentCriterion
 from tests.portfolios.evidence_samples import jpeg_bytes
@@ -40,15 +41,6 @@ SITE = "https://leap.example"
 @pytest.fixture(autouse=True)
 def _site(settings):
     settings.SITE_URL = SITE
-
-
-@pytest.fixture
-def no_ob3(monkeypatch):
-    """Bake as if badges.ob3 did not exist yet, whether or not it has landed."""
-    import badges
-
-    monkeypatch.setitem(sys.modules, "badges.ob3", None)
-    monkeypatch.delattr(badges, "ob3", raising=False)
 
 
 def participation_badge(personas, **fields) -> BadgeClass:
@@ -88,7 +80,7 @@ def badge_emails(to: str) -> list:
 # --- Automatic awards, end to end (Celery eager; on_commit runs) ------------------------------------------
 
 @pytest.mark.django_db(transaction=True)
-def test_signing_a_unit_off_awards_bakes_and_emails_its_badge(personas, no_ob3):
+def test_signing_a_unit_off_awards_bakes_and_emails_its_badge(personas):
     version = make_spec(personas.centre, units=2, outcomes=1, criteria=2)
     enrolment = make_enrolment(personas.learner, personas.assessor, version)
     unit = version.units.order_by("position").first()
@@ -99,8 +91,8 @@ def test_signing_a_unit_off_awards_bakes_and_emails_its_badge(personas, no_ob3):
     assert award.badge_class.kind == BadgeClass.Kind.UNIT and award.badge_class.unit == unit
     assert award.recipient == personas.learner and award.enrolment == enrolment
     assert award.awarded_by == personas.assessor and unit.code in award.narrative
-    assert award.baked_ob2 and award.baked_at and not award.baked_ob3
-    from badges.baking import unbake_png
+    assert award.baked_ob2 and award.baked_at and award.baked_ob3
+    from badges.openbadges.baking import unbake_png
 
     baked = award.baked_ob2.read()
     assert unbake_png(baked, "openbadges") and ob2.assertion_url(award) in unbake_png(baked, "openbadges")
@@ -113,7 +105,7 @@ def test_signing_a_unit_off_awards_bakes_and_emails_its_badge(personas, no_ob3):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_unlock_and_sign_off_again_does_not_award_the_unit_badge_twice(personas, no_ob3):
+def test_unlock_and_sign_off_again_does_not_award_the_unit_badge_twice(personas):
     version = make_spec(personas.centre, units=2, outcomes=1, criteria=2)
     enrolment = make_enrolment(personas.learner, personas.assessor, version)
     unit = version.units.order_by("position").first()
@@ -131,7 +123,7 @@ def test_unlock_and_sign_off_again_does_not_award_the_unit_badge_twice(personas,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_completing_the_qualification_awards_the_qualification_badge(personas, no_ob3):
+def test_completing_the_qualification_awards_the_qualification_badge(personas):
     version = make_spec(personas.centre, units=1, outcomes=1, criteria=2)
     enrolment = make_enrolment(personas.learner, personas.assessor, version)
 

@@ -4,8 +4,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from audit.models import AuditEvent
+from badges.awards.badge_classes import BadgeError, badge_class_create
+from badges.awards.services import AwardCsvError, awards_csv_validate, awards_import_csv
 from badges.models import Award, BadgeClass
-from badges.services import AwardCsvError, BadgeError, awards_csv_validate, awards_import_csv, badge_class_create
 from notifications.models import Notification
 from tests.factories import UserFactory, learner
 from tests.portfolios.factories import make_spec
@@ -111,7 +112,7 @@ def test_only_a_centre_admin_imports_and_only_hand_made_badges(personas, badge):
     for who in (personas.assessor, personas.learner, personas.other_centre_assessor):
         with pytest.raises(PermissionDenied):
             awards_import_csv(badge_class=badge, raw=raw, actor=who)
-    from badges.services import badge_class_for_unit
+    from badges.awards.badge_classes import badge_class_for_unit
 
     unit_badge = badge_class_for_unit(unit=make_spec(personas.centre, units=1).units.get(), centre=personas.centre)
     with pytest.raises(BadgeError, match="signed off"):

@@ -1,7 +1,6 @@
 """The award pages: deny by default, one helper per object, thin views over the services."""
 
 import io
-import sys
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,9 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
-from badges.baking import unbake_png
+from badges.awards.badge_classes import badge_class_create
+from badges.awards.services import award_by_hand
 from badges.models import Award, BadgeClass
-from badges.services import award_by_hand, badge_class_create
+from badges.openbadges.baking import unbake_png
 from tests.conftest import client_for
 from tests.factories import learner
 
@@ -20,12 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _no_ob3(monkeypatch, settings):
-    import badges
-
+def _site(settings):
     settings.SITE_URL = "https://leap.example"
-    monkeypatch.setitem(sys.modules, "badges.ob3", None)
-    monkeypatch.delattr(badges, "ob3", raising=False)
 
 
 @pytest.fixture
@@ -155,9 +151,11 @@ def test_nobody_else_downloads_a_learners_badge(personas, award):
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous.url
 
 
-def test_no_ob3_image_yet_and_unknown_formats_are_404(personas, award):
+def test_the_learner_downloads_both_baked_images_and_unknown_formats_are_404(personas, award):
     client = client_for(personas.learner)
-    assert client.get(reverse("award_download", args=[award.uuid, "ob3"])).status_code == 404
+    for kind, keyword in (("ob2", "openbadges"), ("ob3", "openbadgecredential")):
+        response = client.get(reverse("award_download", args=[award.uuid, kind]))
+        assert response.status_code == 200 and unbake_png(b"".join(response.streaming_content), keyword)
     assert client.get(reverse("award_download", args=[award.uuid, "svg"])).status_code == 404
 
 

@@ -5,8 +5,8 @@ import io
 import pytest
 from PIL import Image
 
-from badges import images
-from badges.images import BadgeImageError, badge_png_generate, badge_png_validate, contrast_ratio, readable_ink
+from badges.awards import images
+from badges.awards.images import BadgeImageError, badge_png_generate, badge_png_validate, contrast_ratio, readable_ink
 
 
 def generate(formal: bool, **kwargs) -> Image.Image:
@@ -81,7 +81,7 @@ def test_an_upload_must_be_a_big_enough_squareish_png_of_at_most_2_mb():
 
 @pytest.mark.django_db
 def test_an_uploaded_image_is_kept_as_given(personas):
-    from badges.services import badge_class_create
+    from badges.awards.badge_classes import badge_class_create
 
     upload = png_of((400, 400))
     badge = badge_class_create(centre=personas.centre, actor=personas.admin, kind="event", name="Open day",

@@ -2,18 +2,17 @@
 
 import io
 import json
-import sys
-import types
 
 import pytest
 from openbadges_bakery import unbake as bakery_unbake
 from PIL import Image
 
-from badges import baking, ob2
-from badges.baking import BakingError, award_bake, bake_png, unbake_png
-from badges.images import badge_png_generate
+from badges.awards.badge_classes import badge_class_create
+from badges.awards.images import badge_png_generate
+from badges.awards.services import award_by_hand, award_revoke
 from badges.models import BadgeClass
-from badges.services import award_by_hand, award_revoke, badge_class_create
+from badges.openbadges import baking, ob2, ob3
+from badges.openbadges.baking import BakingError, award_bake, bake_png, unbake_png
 
 SITE = "https://leap.example"
 
@@ -26,29 +25,6 @@ def _site(settings):
 @pytest.fixture
 def png() -> bytes:
     return badge_png_generate(name="Knife skills", formal=False, brand_colour="#0B5CAB", accent_colour="#F5B400")
-
-
-@pytest.fixture
-def no_ob3(monkeypatch):
-    import badges
-
-    monkeypatch.setitem(sys.modules, "badges.ob3", None)
-    monkeypatch.delattr(badges, "ob3", raising=False)
-
-
-@pytest.fixture
-def fake_ob3(monkeypatch):
-    """Stands in for badges.ob3 (another part of the work) with a credential-shaped dict."""
-    import badges
-
-    module = types.ModuleType("badges.ob3")
-    module.signed_credential = lambda award: {"@context": ["https://www.w3.org/ns/credentials/v2"],
-                                              "id": f"urn:uuid:{award.uuid}", "type": ["VerifiableCredential",
-                                                                                       "OpenBadgeCredential"],
-                                              "proof": {"type": "DataIntegrityProof", "proofValue": "zFake"}}
-    monkeypatch.setitem(sys.modules, "badges.ob3", module)
-    monkeypatch.setattr(badges, "ob3", module, raising=False)
-    return module
 
 
 @pytest.fixture
@@ -113,14 +89,19 @@ def test_a_damaged_chunk_is_refused(png):
 
 
 @pytest.mark.django_db
-def test_baking_an_award_carries_its_assertion_and_waits_for_ob3(award, no_ob3):
+def test_baking_an_award_carries_its_assertion_and_its_signed_credential(award):
     baked_award = award_bake(award_id=award.pk)
 
-    assert baked_award.baked_ob2 and baked_award.baked_at and not baked_award.baked_ob3
+    assert baked_award.baked_ob2 and baked_award.baked_at and baked_award.baked_ob3
     baked = baked_award.baked_ob2.read()
     assertion = json.loads(bakery_unbake(io.BytesIO(baked)))
     assert assertion == ob2.assertion(award) and assertion["id"] == ob2.assertion_url(award)
     assert award.badge_class.name.lower().replace(" ", "-") in baked_award.baked_ob2.name
+    baked_ob3 = baked_award.baked_ob3.read()
+    credential = json.loads(unbake_png(baked_ob3, baking.OB3_KEYWORD))
+    assert credential == ob3.signed_credential(award) and baked_award.credential_ob3 == credential
+    assert str(award.uuid) in credential["id"] and "proof" in credential
+    assert unbake_png(baked_ob3, "openbadges") is None
     first_name, first_time = baked_award.baked_ob2.name, baked_award.baked_at
 
     again = award_bake(award_id=award.pk)  # a redelivered task: nothing is baked twice
@@ -128,32 +109,24 @@ def test_baking_an_award_carries_its_assertion_and_waits_for_ob3(award, no_ob3):
 
 
 @pytest.mark.django_db
-def test_once_ob3_exists_the_credential_is_baked_too(award, fake_ob3):
-    baked_award = award_bake(award_id=award.pk)
+def test_a_signing_failure_propagates_and_keeps_the_ob2_image_for_the_retry(award, monkeypatch):
+    def broken(award):
+        raise RuntimeError("issuer key unreadable")
 
-    baked = baked_award.baked_ob3.read()
-    credential = json.loads(unbake_png(baked, "openbadgecredential"))
-    assert credential["id"] == f"urn:uuid:{award.uuid}" and baked_award.credential_ob3 == credential
-    assert unbake_png(baked, "openbadges") is None
-    assert json.loads(unbake_png(baked_award.baked_ob2.read(), "openbadges"))["id"] == ob2.assertion_url(award)
+    monkeypatch.setattr(ob3, "signed_credential", broken)
+    with pytest.raises(RuntimeError, match="issuer key unreadable"):
+        award_bake(award_id=award.pk)
+    award.refresh_from_db()
+    assert award.baked_ob2 and not award.baked_ob3
 
-
-@pytest.mark.django_db
-def test_ob3_baked_later_when_it_lands_after_ob2(award, monkeypatch, no_ob3):
-    award_bake(award_id=award.pk)
-    import badges
-
-    module = types.ModuleType("badges.ob3")
-    module.signed_credential = lambda award: {"id": "urn:uuid:later"}
-    monkeypatch.setitem(sys.modules, "badges.ob3", module)
-    monkeypatch.setattr(badges, "ob3", module, raising=False)
-
-    baked_award = award_bake(award_id=award.pk)
-    assert json.loads(unbake_png(baked_award.baked_ob3.read(), baking.OB3_KEYWORD)) == {"id": "urn:uuid:later"}
+    monkeypatch.undo()
+    retried = award_bake(award_id=award.pk)  # the task's retry
+    assert retried.baked_ob3
+    assert json.loads(unbake_png(retried.baked_ob3.read(), baking.OB3_KEYWORD)) == ob3.signed_credential(award)
 
 
 @pytest.mark.django_db
-def test_a_revoked_award_is_not_baked(personas, award, no_ob3):
+def test_a_revoked_award_is_not_baked(personas, award):
     award_revoke(award=award, reason="wrong person", actor=personas.admin)
     assert not award_bake(award_id=award.pk).baked_ob2
     assert award_bake(award_id=987654) is None

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from badges.certificates import CertificateError, certificate_issue, certificate_reissue, certificate_revoke
+from badges.certificates.services import CertificateError, certificate_issue, certificate_reissue, certificate_revoke
 from badges.models import Certificate
 from portfolios.models import EnrolmentUnit
 

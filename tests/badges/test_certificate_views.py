@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from badges.certificates import certificate_issue, certificate_reissue
+from badges.certificates.services import certificate_issue, certificate_reissue
 from badges.models import Certificate, CertificateRule
 from centres.models import Role
 from tests.conftest import client_for
@@ -211,10 +211,10 @@ def test_only_admins_see_the_list_or_set_rules(personas):
 
 def test_a_pdf_not_yet_rendered_is_asked_for_again_and_the_page_says_it_is_being_prepared(
         personas, certificate, monkeypatch):
-    from badges import certificate_tasks
+    from badges import tasks
 
     queued = []
-    monkeypatch.setattr(certificate_tasks.render_certificate_pdf, "delay", queued.append)
+    monkeypatch.setattr(tasks.render_certificate_pdf, "delay", queued.append)
     response = client_for(personas.learner).get(reverse("certificate_pdf", args=[certificate.uuid]))
 
     assert response.status_code == 202 and "being prepared" in response.content.decode()

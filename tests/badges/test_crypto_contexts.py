@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from badges.crypto.contexts import (
+from badges.openbadges.crypto.contexts import (
     CONTEXTS_DIR,
     OB_V3P0,
     VC_V2,

@@ -5,13 +5,13 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from badges.crypto.data_integrity import (
+from badges.openbadges.crypto.data_integrity import (
     CanonicalisationError,
     canonicalise,
     sign_eddsa_rdfc_2022,
     verify_eddsa_rdfc_2022,
 )
-from badges.crypto.multibase import decode_public_key, decode_secret_key
+from badges.openbadges.crypto.multibase import decode_public_key, decode_secret_key
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "standards" / "openbadges"
 

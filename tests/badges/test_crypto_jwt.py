@@ -7,7 +7,7 @@ import jwt as pyjwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from badges.crypto.jwt import sign_vc_jwt, verify_vc_jwt
+from badges.openbadges.crypto.jwt import sign_vc_jwt, verify_vc_jwt
 
 from .test_crypto_data_integrity import VECTOR
 

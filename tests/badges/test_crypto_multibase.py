@@ -1,7 +1,7 @@
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from badges.crypto.multibase import (
+from badges.openbadges.crypto.multibase import (
     MultibaseError,
     b58decode,
     b58encode,

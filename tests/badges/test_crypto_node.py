@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from badges.crypto.contexts import bundled_contexts
-from badges.crypto.data_integrity import sign_eddsa_rdfc_2022
-from badges.crypto.jwt import sign_vc_jwt
-from badges.crypto.multibase import encode_public_key
-from badges.keys import (
+from badges.models import IssuerKey
+from badges.openbadges.crypto.contexts import bundled_contexts
+from badges.openbadges.crypto.data_integrity import sign_eddsa_rdfc_2022
+from badges.openbadges.crypto.jwt import sign_vc_jwt
+from badges.openbadges.crypto.multibase import encode_public_key
+from badges.openbadges.keys import (
     CONTROLLER_TERMS,
     controller_document,
     issuer_id,
@@ -25,7 +26,6 @@ from badges.keys import (
     rotate_issuer_key,
     verification_method_id,
 )
-from badges.models import IssuerKey
 from centres.models import Role
 from tests.conftest import need_service
 from tests.factories import CentreFactory, staff

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from badges import ob2, ob3
+from badges.awards.services import award_revoke
 from badges.models import Award
-from badges.services import award_revoke
+from badges.openbadges import ob2, ob3
 
 from .test_ob3 import _site, hand_award, itxt_chunks, no_network, schema_errors, unit_award  # noqa: F401 (fixtures)
 

@@ -7,9 +7,10 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import connection
 
 from audit.models import AuditEvent
-from badges.crypto.data_integrity import canonicalise, sign_eddsa_rdfc_2022, verify_eddsa_rdfc_2022
-from badges.crypto.jwt import sign_vc_jwt, verify_vc_jwt
-from badges.keys import (
+from badges.models import IssuerKey
+from badges.openbadges.crypto.data_integrity import canonicalise, sign_eddsa_rdfc_2022, verify_eddsa_rdfc_2022
+from badges.openbadges.crypto.jwt import sign_vc_jwt, verify_vc_jwt
+from badges.openbadges.keys import (
     controller_document,
     issuer_id,
     issuer_key,
@@ -24,7 +25,6 @@ from badges.keys import (
     rotate_issuer_key,
     verification_method_id,
 )
-from badges.models import IssuerKey
 from centres.models import Role
 from tests.factories import CentreFactory, staff
 

@@ -6,9 +6,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from badges import ob2
+from badges.awards.badge_classes import badge_class_create, badge_class_for_unit
+from badges.awards.services import award_by_hand, award_revoke
 from badges.models import BadgeClass
-from badges.services import award_by_hand, award_revoke, badge_class_create, badge_class_for_unit
+from badges.openbadges import ob2
 from tests.portfolios.factories import make_spec
 
 pytestmark = pytest.mark.django_db

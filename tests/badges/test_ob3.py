@@ -18,13 +18,14 @@ from django.utils import timezone
 from referencing import Registry, Resource
 
 from assessment.services import review_decide, review_start, unit_sign_off
-from badges import ob2, ob3, status_lists
-from badges.baking import award_bake
-from badges.crypto.data_integrity import canonicalise
-from badges.keys import issuer_id, issuer_key, rotate_issuer_key
+from badges.awards.badge_classes import badge_class_create
+from badges.awards.services import award_by_hand, award_revoke
 from badges.models import Award, BadgeClass, IssuerKey
-from badges.services import award_by_hand, award_revoke, badge_class_create
-from portfolios.evidence_services import evidence_create, evidence_file_attach, evidence_save_draft, evidence_submit
+from badges.openbadges import ob2, ob3, status_lists
+from badges.openbadges.baking import award_bake
+from badges.openbadges.crypto.data_integrity import canonicalise
+from badges.openbadges.keys import issuer_id, issuer_key, rotate_issuer_key
+from portfolios.evidence.services import evidence_create, evidence_file_attach, evidence_save_draft, evidence_submit
 from portfolios.models import EnrolmentUnit
 from qualifications.models import AssessmentCriterion
 from tests.portfolios.evidence_samples import jpeg_bytes

@@ -8,11 +8,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from badges import ob3, status_lists
-from badges.crypto.contexts import bundled_contexts
-from badges.keys import issuer_id, issuer_key, rotate_issuer_key
+from badges.awards.services import award_revoke
 from badges.models import Award, IssuerKey
-from badges.services import award_revoke
+from badges.openbadges import ob3, status_lists
+from badges.openbadges.crypto.contexts import bundled_contexts
+from badges.openbadges.keys import issuer_id, issuer_key, rotate_issuer_key
 
 from .test_crypto_node import node_verify
 from .test_ob3 import SITE, _site, hand_award, no_network, tamper_jwt, unit_award  # noqa: F401 (fixtures)
@@ -110,7 +110,7 @@ def test_the_issuer_is_an_ob3_profile_and_the_controller_of_its_keys(award):
 
 
 def test_the_issuer_document_is_defined_by_its_contexts(award):
-    from badges.crypto.data_integrity import canonicalise
+    from badges.openbadges.crypto.data_integrity import canonicalise
 
     canonicalise(served_controller(award))  # strict: Digital Bazaar frames it in safe mode too
 

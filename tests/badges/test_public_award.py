@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from badges.models import Award, BadgeClass
-from badges.public_selectors import reverse_or_none
+from badges.public.selectors import reverse_or_none
 from portfolios.models import Evidence, EvidenceFile
 from tests.portfolios.evidence_samples import jpeg_bytes, png_bytes
 from tests.portfolios.factories import make_enrolment, make_spec

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.utils import timezone
 
-from badges.linkedin import add_to_profile_url
+from badges.public.linkedin import add_to_profile_url
 
 from .test_public_award import (
     SITE,

@@ -6,10 +6,10 @@ import gzip
 import pytest
 from django.utils import timezone
 
-from badges import keys, ob3, status_lists
-from badges.crypto.data_integrity import sign_eddsa_rdfc_2022, verify_eddsa_rdfc_2022, xsd_datetime
+from badges.awards.services import award_revoke
 from badges.models import Award
-from badges.services import award_revoke
+from badges.openbadges import keys, ob3, status_lists
+from badges.openbadges.crypto.data_integrity import sign_eddsa_rdfc_2022, verify_eddsa_rdfc_2022, xsd_datetime
 
 from .test_ob3 import _site, hand_award, no_network  # noqa: F401 (fixtures)
 

@@ -111,7 +111,6 @@ def post_sharing(user, award, data):
 
 
 def test_the_learner_chooses_what_is_public(personas, award):
-    pytest.importorskip("badges.services").award_set_sharing  # noqa: B018 (provided by the badges services)
     evidence = make_evidence(learner_enrolment(personas))
     response = post_sharing(personas.learner, award, {"show_name_publicly": "on", "in_showcase": "on",
                                                       "public_evidence": [evidence.pk]})

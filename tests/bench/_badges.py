@@ -15,11 +15,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from badges import ob3
-from badges.baking import award_bake
-from badges.keys import issuer_key
+from badges.awards.badge_classes import badge_class_for_unit
 from badges.models import Award, IssuerKey
-from badges.services import badge_class_for_unit
+from badges.openbadges import ob3
+from badges.openbadges.baking import award_bake
+from badges.openbadges.keys import issuer_key
 from centres.models import Centre
 from leap import demo
 

@@ -23,8 +23,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from leap import demo
-from portfolios.evidence_files import make_thumbnail, max_upload_bytes
-from portfolios.evidence_services import evidence_create
+from portfolios.evidence.files import make_thumbnail, max_upload_bytes
+from portfolios.evidence.services import evidence_create
 from portfolios.models import Enrolment
 
 from ._measure import PageFailure, Row

@@ -12,7 +12,7 @@ from allauth.mfa.utils import decrypt
 from django.core.files.base import ContentFile
 
 from assessment.models import Review, UnitSignOff
-from portfolios.evidence_services import (
+from portfolios.evidence.services import (
     evidence_create,
     evidence_file_attach,
     evidence_save_draft,
@@ -150,7 +150,7 @@ def check_the_unit_badge(personas, mailoutbox) -> None:
 
     from openbadges_bakery import unbake as bakery_unbake
 
-    from badges import ob2, ob3
+    from badges.openbadges import ob2, ob3
     from badges.models import Award
     from tests.badges.test_crypto_node import node_verify
     from tests.badges.test_ob3 import itxt_chunks, schema_errors

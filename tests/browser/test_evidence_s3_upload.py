@@ -6,7 +6,7 @@ import pytest
 from django.core.signals import request_started
 from django.urls import reverse
 
-from portfolios.evidence_services import evidence_create
+from portfolios.evidence.services import evidence_create
 from portfolios.models import EvidenceFile
 from tests.factories import PASSWORD
 from tests.portfolios.factories import make_enrolment, make_spec

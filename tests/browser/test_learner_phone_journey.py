@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from portfolios.evidence_services import evidence_create
+from portfolios.evidence.services import evidence_create
 from portfolios.models import Evidence, EvidenceFile
 from qualifications.models import AssessmentCriterion
 from tests.factories import PASSWORD

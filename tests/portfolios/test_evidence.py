@@ -4,7 +4,7 @@ from django.urls import reverse
 from PIL import Image
 
 from audit.models import AuditEvent
-from portfolios.evidence_services import evidence_create
+from portfolios.evidence.services import evidence_create
 from portfolios.models import Evidence, EvidenceFile
 from qualifications.models import AssessmentCriterion
 from tests.conftest import client_for

@@ -5,8 +5,8 @@ import unicodedata
 import pytest
 from PIL import ImageFile
 
-import portfolios.evidence_files as evidence_files
-from portfolios.evidence_files import CheckedFile, FileRefused, check_upload, max_upload_bytes
+import portfolios.evidence.files as evidence_files
+from portfolios.evidence.files import CheckedFile, FileRefused, check_upload, max_upload_bytes
 
 from .files import samples
 

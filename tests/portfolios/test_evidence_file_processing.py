@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from PIL import ExifTags, Image, ImageChops
 
-from portfolios.evidence_files import image_capture_time, make_thumbnail, sha256_of, strip_image_location, video_poster
+from portfolios.evidence.files import image_capture_time, make_thumbnail, sha256_of, strip_image_location, video_poster
 
 from .files import samples
 

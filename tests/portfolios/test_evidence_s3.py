@@ -17,10 +17,10 @@ from django.utils import timezone
 from PIL import ExifTags, Image
 from storages.backends.s3 import S3Storage
 
-from portfolios import evidence_direct
-from portfolios.evidence_direct import pending_uploads_expire
-from portfolios.evidence_files import MAX_ANY_UPLOAD_BYTES
-from portfolios.evidence_services import claimable_criteria, evidence_create, evidence_save_draft, evidence_submit
+from portfolios.evidence import direct as evidence_direct
+from portfolios.evidence.direct import pending_uploads_expire
+from portfolios.evidence.files import MAX_ANY_UPLOAD_BYTES
+from portfolios.evidence.services import claimable_criteria, evidence_create, evidence_save_draft, evidence_submit
 from portfolios.models import EvidenceFile, PendingUpload
 from tests.conftest import client_for
 from tests.portfolios.factories import make_enrolment, make_spec

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portfolios.models import AssessmentPlan, Method
-from portfolios.plan_services import plan_attach_document, plan_item_add, plan_start
+from portfolios.plans.services import plan_attach_document, plan_item_add, plan_start
 from tests.conftest import client_for
 
 from .factories import make_enrolment, make_spec
@@ -64,7 +64,7 @@ STAFF_ONLY = ["plan_start", "plan_item_add", "plan_item_edit", "plan_item_delete
 
 
 def test_every_plan_url_is_covered_here(enrolment, plan):
-    from portfolios import plan_urls
+    from portfolios.plans import urls as plan_urls
 
     assert {p.name for p in plan_urls.urlpatterns} == set(_urls(enrolment, plan))
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from portfolios.plan_services import PlanError, clean_document_name, plan_attach_document, plan_start
+from portfolios.plans.services import PlanError, clean_document_name, plan_attach_document, plan_start
 from tests.conftest import client_for
 
 from .factories import make_enrolment, make_spec

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from portfolios.models import AssessmentPlan, Method, PlanItem
-from portfolios.plan_services import (
+from portfolios.plans.services import (
     PlanError,
     plan_item_add,
     plan_item_delete,

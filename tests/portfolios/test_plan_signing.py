@@ -12,7 +12,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from notifications.models import Notification
 from portfolios.models import AssessmentPlan, Method
-from portfolios.plan_services import PlanError, plan_item_add, plan_sign, plan_start, plan_update_notes
+from portfolios.plans.services import PlanError, plan_item_add, plan_sign, plan_start, plan_update_notes
 from tests.conftest import client_for
 
 from .factories import make_enrolment, make_spec

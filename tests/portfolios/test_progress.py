@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from portfolios.enrolments.selectors import CaseloadFilter, caseload, my_progress
 from portfolios.models import AchievedCriterion
-from portfolios.selectors import CaseloadFilter, caseload, my_progress
 from qualifications.models import AssessmentCriterion
 from tests.conftest import client_for
 from tests.factories import learner

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from badges import ob2, ob3
-from badges.baking import OB2_KEYWORD, OB3_KEYWORD, award_bake, bake_png
 from badges.models import Award
+from badges.openbadges import ob2, ob3
+from badges.openbadges.baking import OB2_KEYWORD, OB3_KEYWORD, award_bake, bake_png
 
 FORMATS = ("ob2", "ob3", "ob3-jwt")
 
