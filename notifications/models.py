@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -24,15 +26,29 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     send_email = models.BooleanField(default=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    # The outbox: a worker claims the email (a lease) before handing it to the mail server; the sweep
+    # re-queues emails left unsent, at most once per lease.
+    email_sending_at = models.DateTimeField(null=True, blank=True)
+    email_swept_at = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_user_unread"),
+            models.Index(fields=["created_at"], name="notification_email_unsent",
+                         condition=models.Q(send_email=True, email_sent_at__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def message_id(self) -> str:
+        """The same Message-ID on every attempt, so a receiving server can drop a repeated delivery."""
+        domain = urlsplit(settings.SITE_URL).hostname or "leap.localhost"
+        return f"<notification-{self.pk}.{int(self.created_at.timestamp() * 1_000_000)}@{domain}>"
 
 
 class ReminderSent(models.Model):

@@ -2,7 +2,7 @@ import smtplib
 
 from celery import shared_task
 
-from .services import notification_send_email
+from .services import notification_emails_sweep, notification_send_email
 
 
 @shared_task(
@@ -15,3 +15,9 @@ from .services import notification_send_email
 )
 def send_notification_email(notification_id: int) -> bool:
     return notification_send_email(notification_id=notification_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_unsent_emails() -> int:
+    """The outbox sweep (every minute, Celery beat): queue emails saved but never sent."""
+    return notification_emails_sweep()
