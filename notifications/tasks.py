@@ -2,7 +2,7 @@ import smtplib
 
 from celery import shared_task
 
-from .services import notification_emails_sweep, notification_send_email
+from .delivery import notification_emails_sweep, notification_send_email
 
 
 @shared_task(
@@ -20,4 +20,4 @@ def send_notification_email(notification_id: int) -> bool:
 @shared_task(ignore_result=True)
 def sweep_unsent_emails() -> int:
     """The outbox sweep (every minute, Celery beat): queue emails saved but never sent."""
-    return notification_emails_sweep()
+    return notification_emails_sweep(queue=send_notification_email.delay)

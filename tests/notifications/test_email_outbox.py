@@ -10,8 +10,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from notifications.delivery import EMAIL_LEASE, notification_send_email
 from notifications.models import Notification
-from notifications.services import EMAIL_LEASE, notification_emails_sweep, notification_send_email, notify
+from notifications.services import notify
 from notifications.tasks import sweep_unsent_emails
 from tests.conftest import client_for
 from tests.csv_data import cohort_csv
@@ -57,7 +58,7 @@ def test_a_broker_down_at_commit_does_not_fail_the_request_and_the_sweep_sends_t
     _age(*unsent)
     assert sweep_unsent_emails.delay().get() == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["learner0@cohort.example.org", "learner1@cohort.example.org"]
-    assert notification_emails_sweep() == 0
+    assert sweep_unsent_emails() == 0
     assert len(mail.outbox) == 2
 
 
@@ -66,10 +67,10 @@ def test_the_sweep_skips_an_email_under_a_live_lease_and_takes_it_once_the_lease
     mail.outbox.clear()
     Notification.objects.filter(pk=notification.pk).update(email_sent_at=None, email_sending_at=timezone.now())
     _age(notification)
-    assert notification_emails_sweep() == 0 and mail.outbox == []
+    assert sweep_unsent_emails() == 0 and mail.outbox == []
 
     Notification.objects.filter(pk=notification.pk).update(email_sending_at=timezone.now() - EMAIL_LEASE * 1.1)
-    assert notification_emails_sweep() == 1
+    assert sweep_unsent_emails() == 1
     assert len(mail.outbox) == 1
 
 
@@ -78,15 +79,15 @@ def test_the_sweep_queues_an_unsent_email_again_at_most_once_per_lease(broker_do
     _age(notification)
     broker_down.restore()
     Notification.objects.filter(pk=notification.pk).update(email_swept_at=timezone.now())
-    assert notification_emails_sweep() == 0
+    assert sweep_unsent_emails() == 0
     Notification.objects.filter(pk=notification.pk).update(email_swept_at=timezone.now() - EMAIL_LEASE * 1.1)
-    assert notification_emails_sweep() == 1
+    assert sweep_unsent_emails() == 1
 
 
 def test_the_sweep_gives_up_on_an_email_unsent_for_days(broker_down):
     notification = _notify(UserFactory())
     _age(notification, minutes=3 * 24 * 60)
-    assert notification_emails_sweep() == 0
+    assert sweep_unsent_emails() == 0
 
 
 def test_a_claimed_email_is_not_sent_by_a_second_task_while_the_lease_holds():

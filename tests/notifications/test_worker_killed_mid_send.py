@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import Notification
-from notifications.services import notification_emails_sweep, notify
+from notifications.services import notify
+from notifications.tasks import sweep_unsent_emails
 from tests.factories import UserFactory
 
 from .celery_worker import TasksToRedis, delivered, purge_broker, start_worker, wait_for_messages
@@ -47,7 +48,7 @@ def test_a_worker_killed_after_the_mail_server_accepted_leaves_exactly_one_email
         assert notification.email_sending_at is not None and notification.email_sent_at is None
         # The outbox sweep leaves it alone too: its lease is still held.
         Notification.objects.filter(pk=notification.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-        assert notification_emails_sweep() == 0
+        assert sweep_unsent_emails() == 0
 
         time.sleep(2.5)  # past the test worker's visibility timeout: the next worker takes the message again
         second = start_worker(redis_url, tmp_path, settings_module=SETTINGS, log_file=tmp_path / "second.log")
