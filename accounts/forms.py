@@ -1,3 +1,5 @@
+from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
+from allauth.mfa.totp.internal.auth import get_totp_secret
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import SetPasswordForm
@@ -22,3 +24,16 @@ class ProfileForm(forms.ModelForm):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class ActivateTOTPForm(AllauthActivateTOTPForm):
+    """Allauth's, but the secret stays the same for the session until it is activated.
+
+    Allauth draws a new secret on every GET of the setup page, so any second GET (a reload, a second tab, a
+    browser's request for an icon that was redirected there) made the code for the secret on screen wrong.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.user = kwargs.pop("user")
+        forms.Form.__init__(self, *args, **kwargs)  # skip the parent's __init__, which regenerates on GET
+        self.secret = get_totp_secret(regenerate=False)

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +11,7 @@ from django.views.i18n import set_language as django_set_language
 from .access import posted, public, signed_in
 from .forms import LanguageForm, ProfileForm, WelcomeSetPasswordForm
 from .services import user_set_first_password, user_set_language, user_update_profile
+from .sessions import sign_in_with_new_password
 
 User = get_user_model()
 
@@ -31,7 +32,7 @@ def welcome_set_password(request: HttpRequest, uidb64: str, token: str) -> HttpR
     form = WelcomeSetPasswordForm(user, posted(request))
     if request.method == "POST" and form.is_valid():
         user_set_first_password(user=user, password=form.cleaned_data["new_password1"])
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        sign_in_with_new_password(request, user)
         messages.success(request, _("Welcome to LEAP. Your password is set."))
         return redirect("home")
     return render(request, "accounts/welcome_set_password.html", {"form": form, "person": user})

@@ -1,6 +1,11 @@
+import re
+
 from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.http import HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
 
 from .access import LeapContext
 
@@ -13,6 +18,10 @@ MFA_SETUP_URL_NAMES = frozenset({
     "account_login", "account_email_verification_sent", "account_confirm_email", "set_language",
     "healthz", "javascript-catalog",
 })
+# Files a browser fetches by itself (icons, manifest, robots): never sent to the setup page, whose every visit
+# used to draw a new secret, so that the code for the secret on screen was refused.
+BROWSER_FILES = re.compile(
+    r"^/(favicon\.ico|apple-touch-icon[\w.-]*\.png|site\.webmanifest|manifest\.json|robots\.txt|browserconfig\.xml)$")
 
 
 class CurrentCentreMiddleware:
@@ -34,7 +43,11 @@ def staff_has_second_factor(request) -> bool:
 
 
 class StaffSecondFactorMiddleware:
-    """Staff (assessors, moderators, centre admins, superusers) set up TOTP before anything else."""
+    """Staff (assessors, moderators, centre admins, superusers) set up TOTP before anything else.
+
+    A page the browser navigates to is redirected to the setup page; anything else (a form post, a fetch, an
+    image) is refused with 403, as a redirect would only hand the setup page to something that cannot show it.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -42,14 +55,27 @@ class StaffSecondFactorMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated and request.leap.is_staff_anywhere and not self._exempt(request):
             if not staff_has_second_factor(request):
-                return redirect("mfa_activate_totp")
+                if _is_page_navigation(request):
+                    return redirect("mfa_activate_totp")
+                return HttpResponseForbidden(_("Set up two-factor authentication first."), content_type="text/plain")
         return self.get_response(request)
 
     @staticmethod
     def _exempt(request) -> bool:
-        if request.path_info.startswith("/static/"):
+        path = request.path_info
+        if path.startswith((settings.STATIC_URL, settings.MEDIA_URL)) or BROWSER_FILES.match(path):
             return True
         try:
-            return resolve(request.path_info).url_name in MFA_SETUP_URL_NAMES
+            return resolve(path).url_name in MFA_SETUP_URL_NAMES
         except Resolver404:
             return False
+
+
+def _is_page_navigation(request) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    destination = request.headers.get("Sec-Fetch-Dest")
+    if destination:
+        return destination == "document"
+    accept = request.headers.get("Accept", "")
+    return not accept or "text/html" in accept

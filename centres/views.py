@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import posted, public, signed_in
+from accounts.sessions import sign_in_with_new_password
 
 from . import selectors
 from .access import (
@@ -145,7 +146,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             except ServiceError as error:
                 form.add_error(None, str(error))
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                sign_in_with_new_password(request, user)
                 return _welcome_to(request, invitation)
     return render(request, "centres/invitation_accept.html",
                   {"invitation": invitation, "form": form, "account_exists": account_exists})

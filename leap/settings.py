@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "leap.security.SecurityHeadersMiddleware",  # CSP, Permissions-Policy, no-store for signed-in pages
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -99,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "centres.context_processors.navigation",
+                "leap.security.csp_nonce",
             ],
         },
     },
@@ -121,7 +123,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # While Redis is unreachable the cache (sessions, rate limits) falls back to the database (leap/cache.py).
+    CACHES = {
+        "default": {"BACKEND": "leap.cache.FailoverRedisCache", "LOCATION": REDIS_URL},
+        "fallback": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "leap_cache"},
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -188,6 +194,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# A request that queues a task on commit must not hang on a dead broker: give up quickly (the email outbox
+# sweep sends what could not be queued).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 # Reminders: each task sends at most once per period (notifications.ReminderSent), so a beat that runs twice
 # or a retried task sends nothing twice. Times are CELERY_TIMEZONE. Run the beat once: `celery -A leap beat`.
 CELERY_BEAT_SCHEDULE = {
@@ -195,6 +205,8 @@ CELERY_BEAT_SCHEDULE = {
                                    "schedule": crontab(hour=7, minute=0)},
     "assessor-digests": {"task": "assessment.tasks.assessor_digests", "schedule": crontab(hour=7, minute=30)},
     "units-due-reminders": {"task": "assessment.tasks.units_due_reminders", "schedule": crontab(hour=8, minute=0)},
+    "email-outbox-sweep": {"task": "notifications.tasks.sweep_unsent_emails", "schedule": 60.0},
+    "audit-checkpoints": {"task": "audit.tasks.audit_checkpoint", "schedule": crontab(minute=7)},
 }
 
 # --- Accounts and sign-in (django-allauth) -----------------------------------------------------------
@@ -235,6 +247,7 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_FORMS = {"activate_totp": "accounts.forms.ActivateTOTPForm"}  # one secret per session until activated
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="LEAP")
 MFA_RECOVERY_CODE_COUNT = 10
 MFA_TOTP_TOLERANCE = 1  # accept the code of the previous or next 30 s period: phone clocks drift
@@ -262,6 +275,24 @@ LEAP_AUDIT_VERIFIERS = ["assessment.seals.verify_seals"]
 # Fernet key(s) encrypting issuer signing keys at rest, comma-separated, newest first (badges/keys.py). Unset, one
 # is derived from SECRET_KEY; production should set its own, so that a leaked SECRET_KEY does not expose them.
 LEAP_KEY_ENCRYPTION_KEY = env.str("LEAP_KEY_ENCRYPTION_KEY", default="")
+# Audit checkpoints (audit/checkpoints.py): each chain's head, signed with Ed25519 and written outside the database.
+# LEAP_AUDIT_CHECKPOINT_KEY: private key(s), comma-separated, first signs (`manage.py audit_checkpoint
+# --generate-key`); unset, one is derived from SECRET_KEY. Production should set its own and keep it out of the
+# database's reach. LEAP_AUDIT_CHECKPOINT_PUBLIC_KEYS: keys that only verify (retired ones).
+LEAP_AUDIT_CHECKPOINT_KEY = env.str("LEAP_AUDIT_CHECKPOINT_KEY", default="")
+LEAP_AUDIT_CHECKPOINT_PUBLIC_KEYS = env.list("LEAP_AUDIT_CHECKPOINT_PUBLIC_KEYS", default=[])
+if S3_BUCKET:
+    STORAGES["audit_checkpoints"] = {"BACKEND": "audit.storage.CheckpointS3Storage", "OPTIONS": {
+        **DEFAULT_STORAGE["OPTIONS"],
+        # A bucket of its own is best: object lock can only be turned on when a bucket is created.
+        "bucket_name": env.str("LEAP_AUDIT_CHECKPOINT_BUCKET", default=S3_BUCKET),
+        "location": env.str("LEAP_AUDIT_CHECKPOINT_PREFIX", default="audit-checkpoints"),
+        "lock_days": env.int("LEAP_AUDIT_CHECKPOINT_LOCK_DAYS", default=0),
+        "lock_mode": env.str("LEAP_AUDIT_CHECKPOINT_LOCK_MODE", default="COMPLIANCE"),
+    }}
+else:
+    STORAGES["audit_checkpoints"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                     "OPTIONS": {"location": VAR_DIR / "audit-checkpoints"}}
 
 # --- Security ----------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

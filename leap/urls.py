@@ -1,10 +1,12 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.http import HttpResponse
+from django.http import HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from accounts.access import public
 
+from .health import healthz
 from .views import home
 
 admin.autodiscover()
@@ -12,9 +14,14 @@ admin.site.login = secure_admin_login(admin.site.login)  # staff sign in through
 admin.site.site_header = "LEAP administration"
 
 
-@public
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
+def icon(name: str):
+    """Browsers ask for some icons at the root whatever the page links to; send them to the static file."""
+    @public
+    def view(request):
+        response = HttpResponseRedirect(static(f"icons/{name}"))
+        response["Cache-Control"] = "public, max-age=86400"
+        return response
+    return view
 
 
 urlpatterns = [
@@ -29,4 +36,7 @@ urlpatterns = [
     path("badges/", include("badges.urls")),
     path("django-admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", icon("favicon.ico"), name="favicon"),
+    path("apple-touch-icon.png", icon("apple-touch-icon.png"), name="apple_touch_icon"),
+    path("apple-touch-icon-precomposed.png", icon("apple-touch-icon.png"), name="apple_touch_icon_precomposed"),
 ]

@@ -15,6 +15,39 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 CHROMIUM = "/usr/bin/chromium"
 MISSING = "Chromium (Debian packages chromium, chromium-driver) and playwright are needed for browser tests"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
+# What Chromium reports in the console when the Content-Security-Policy blocks something on a page (and when
+# it does not understand the Permissions-Policy).
+CSP_VIOLATIONS: list[str] = []
+POLICY_MESSAGES = ("Content Security Policy", "Permissions-Policy header")
+
+
+class CspWatchedBrowser:
+    """The browser, whose every new context reports CSP violations to CSP_VIOLATIONS."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        context.on("console", _record_csp_violation)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+def _record_csp_violation(message) -> None:
+    if any(words in message.text for words in POLICY_MESSAGES):
+        CSP_VIOLATIONS.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations() -> Iterator[None]:
+    """Every browser test runs with the real CSP on, and fails if a page it visits breaks it."""
+    CSP_VIOLATIONS.clear()
+    yield
+    found, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
+    assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +61,7 @@ def browser() -> Iterator:
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM,
                                      args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield chromium
+        yield CspWatchedBrowser(chromium)
         chromium.close()
 
 

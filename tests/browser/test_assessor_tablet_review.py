@@ -150,8 +150,8 @@ def check_the_unit_badge(personas, mailoutbox) -> None:
 
     from openbadges_bakery import unbake as bakery_unbake
 
-    from badges.openbadges import ob2, ob3
     from badges.models import Award
+    from badges.openbadges import ob2, ob3
     from tests.badges.test_crypto_node import node_verify
     from tests.badges.test_ob3 import itxt_chunks, schema_errors
     from tests.badges.test_ob3_views import node_check, served_jwk
