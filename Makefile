@@ -1,4 +1,5 @@
-# LEAP: `make run` serves the demo; `make test` runs the whole suite. Both set everything up first.
+# LEAP: `make run` serves the demo; `make test` checks the import layers and runs the whole suite. Both set
+# everything up first.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -29,6 +30,7 @@ totp: setup
 	$(PY) manage.py demo_totp
 
 test: setup
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from centres.admin import ReadOnlyAdmin
 
-from .models import CriterionDecision, Review, UnitSignOff
+from .models import CriterionDecision, Review, UnitSignOff, UnitUnlock
 
 
 @admin.register(Review)
@@ -18,3 +18,8 @@ class CriterionDecisionAdmin(ReadOnlyAdmin):
 @admin.register(UnitSignOff)
 class UnitSignOffAdmin(ReadOnlyAdmin):
     list_display = ["enrolment_unit", "number", "signed_off_by", "signed_off_at", "unlocked_at"]
+
+
+@admin.register(UnitUnlock)
+class UnitUnlockAdmin(ReadOnlyAdmin):
+    list_display = ["sign_off", "unlocked_by", "unlocked_at"]

@@ -79,3 +79,24 @@ class UnitSignOff(models.Model):
 
     def __str__(self) -> str:
         return f"Sign-off {self.number} of {self.enrolment_unit}"
+
+
+class UnitUnlock(models.Model):
+    """The record of one unlock, written before the unit's lock is cleared, and never changed.
+
+    On PostgreSQL the database refuses to clear a unit's lock in a transaction that has not written one of
+    these (assessment/migrations/0004_unlock_record_triggers.py)."""
+
+    sign_off = models.OneToOneField(UnitSignOff, on_delete=models.PROTECT, related_name="unlock")
+    enrolment_unit = models.ForeignKey("portfolios.EnrolmentUnit", on_delete=models.PROTECT, related_name="+")
+    unlocked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    unlocked_at = models.DateTimeField()
+    reason = models.TextField()
+    # Set by PostgreSQL (txid_current()) whatever the insert says; null on SQLite.
+    transaction_id = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["unlocked_at"]
+
+    def __str__(self) -> str:
+        return f"Unlock of {self.sign_off}"

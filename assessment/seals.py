@@ -1,21 +1,73 @@
-"""Proof that a signed-off unit has not changed: its seal re-checked against storage and the audit trail.
+"""A sign-off's seal: what it vouches for, built from the live rows, and proof that none of it has changed.
 
-Run by `manage.py verify_audit` (through settings.LEAP_AUDIT_VERIFIERS), so that the audit app need not
-know about assessment.
+`unit_seal` builds the payload both when a unit is signed off and when `manage.py verify_audit` checks it
+(through settings.LEAP_AUDIT_VERIFIERS, so that the audit app need not know about assessment): the two
+cannot drift apart. Verification re-hashes every sealed file in storage, compares the seal with the live
+evidence text, mappings, decisions, feedback and achieved criteria, and names each difference.
 """
 
 import hashlib
+import json
+from typing import Any
 
 from django.core.files.storage import Storage, default_storage
 
 from audit.models import AuditEvent, object_type_of
+from portfolios.models import AchievedCriterion, EnrolmentUnit, Evidence, EvidenceCriterion, EvidenceFile
 
-from .models import UnitSignOff
-from .services import seal_hash
+from .models import CriterionDecision, Review, UnitSignOff, UnitUnlock
 
+SEAL_FORMAT = 2
 CHUNK_BYTES = 1024 * 1024
 NO_EVENT = object()
+# Sealed fields that may rightly change after sign-off: a person may change their email address.
+UNCHECKED_FIELDS = {"assessor"}
 
+
+def unit_seal(enrolment_unit: EnrolmentUnit) -> dict:
+    """What a sign-off vouches for: the unit's accepted evidence (text, mappings, file hashes), every decision
+    record, the reviews' feedback and the criteria achieved."""
+    enrolment_id, unit_id = enrolment_unit.enrolment_id, enrolment_unit.unit_id
+    claims = (EvidenceCriterion.objects.filter(evidence__enrolment_id=enrolment_id, unit_id=unit_id,
+                                               evidence__status=Evidence.Status.ACCEPTED)
+              .select_related("criterion").order_by("criterion__position"))
+    mapped: dict[int, list[str]] = {}
+    for claim in claims:
+        mapped.setdefault(claim.evidence_id, []).append(claim.criterion.number)
+    evidence = Evidence.objects.filter(pk__in=mapped).order_by("pk")
+    files = EvidenceFile.objects.filter(evidence__in=mapped).order_by("pk")
+    decisions = (CriterionDecision.objects.filter(enrolment_id=enrolment_id, unit_id=unit_id)
+                 .select_related("criterion", "review__assessor").order_by("pk"))
+    reviews = (Review.objects.filter(pk__in=decisions.values("review")).select_related("submission")
+               .order_by("pk"))
+    achieved = (AchievedCriterion.objects.filter(enrolment_id=enrolment_id, unit_id=unit_id)
+                .order_by("criterion__position").values_list("criterion__number", flat=True))
+    return {
+        "format": SEAL_FORMAT,
+        "enrolment": enrolment_id,
+        "unit": unit_id,
+        "evidence": [{"id": e.pk, "title": e.title, "reflection": e.reflection, "method": e.method,
+                      "activity_date": e.activity_date.isoformat() if e.activity_date else None,
+                      "activity_place": e.activity_place, "criteria": mapped[e.pk]} for e in evidence],
+        "files": [{"id": f.pk, "evidence": f.evidence_id, "name": f.original_name, "key": f.file.name,
+                   "sha256": f.sha256, "size": f.size} for f in files],
+        "decisions": [{"id": d.pk, "review": d.review_id, "criterion": d.criterion.number, "met": d.met,
+                       "mapped_by_assessor": d.mapped_by_assessor, "assessor": d.review.assessor.email,
+                       "assessor_id": d.review.assessor_id, "decided_at": d.decided_at.isoformat(),
+                       "countersigned": bool(d.review.countersigned_at)} for d in decisions],
+        "reviews": [{"id": r.pk, "evidence": r.submission.evidence_id, "revision": r.submission.number,
+                     "outcome": r.outcome, "feedback": r.feedback, "actions": r.actions,
+                     "voice_feedback": r.voice_feedback.name or "",
+                     "countersigned_by": r.countersigned_by_id} for r in reviews],
+        "achieved": list(achieved),
+    }
+
+
+def seal_hash(seal: dict) -> str:
+    return hashlib.sha256(json.dumps(seal, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+# --- Verification -----------------------------------------------------------------------------------------
 
 class SealProblems(list):
     """The problems found, one readable line each, plus what was checked for verify_audit's summary."""
@@ -24,8 +76,8 @@ class SealProblems(list):
 
 
 def verify_seals(storage: Storage | None = None) -> SealProblems:
-    """Re-hash every file sealed by a current (not unlocked) sign-off and check each seal against its record
-    and its `unit.signed_off` audit event."""
+    """Check every current (not unlocked) sign-off: its seal against its record, its `unit.signed_off` audit
+    event and the live rows; every sealed file re-hashed; the units' lock state against their sign-offs."""
     storage = storage or default_storage
     sign_offs = (UnitSignOff.objects.filter(unlocked_at__isnull=True)
                  .select_related("enrolment_unit__unit").order_by("pk"))
@@ -36,6 +88,7 @@ def verify_seals(storage: Storage | None = None) -> SealProblems:
                  f"sign-off {sign_off.number}")
         problems.extend(f"{where}: {problem}" for problem in _sign_off_problems(sign_off, sealed_hashes, storage))
         checked += 1
+    problems.extend(_lock_state_problems())
     problems.summary = f"{checked} signed-off units re-hashed"
     return problems
 
@@ -54,11 +107,91 @@ def _sign_off_problems(sign_off: UnitSignOff, sealed_hashes: dict, storage: Stor
         problems.append("no unit.signed_off event in the audit trail")
     elif recorded != sign_off.seal_hash:
         problems.append(f"seal hash {_short(sign_off.seal_hash)} ≠ the audit trail's {_short(recorded or '')}")
-    for sealed in sign_off.seal.get("files", []):
+    if sign_off.enrolment_unit.locked_at is None:
+        problems.append("the unit is not locked, but this sign-off was never unlocked "
+                        "(its lock was cleared outside the unlock path)")
+    seal = _authentic_seal(sign_off)
+    problems.extend(seal_differences(seal, unit_seal(sign_off.enrolment_unit)))
+    for sealed in seal.get("files", []):
         problem = _file_problem(sealed, storage)
         if problem:
             problems.append(f"file '{sealed.get('name')}' (id {sealed.get('id')}) {problem}")
     return problems
+
+
+def _authentic_seal(sign_off: UnitSignOff) -> dict:
+    """The audit trail's copy of the seal (hash-chained and checkpointed) if it is intact, else the stored one."""
+    recorded = (AuditEvent.objects.filter(action="unit.signed_off", object_type=object_type_of(UnitSignOff),
+                                          object_id=str(sign_off.pk)).values_list("data", flat=True).first())
+    seal = (recorded or {}).get("seal")
+    if isinstance(seal, dict) and seal_hash(seal) == recorded.get("seal_hash"):
+        return seal
+    return sign_off.seal
+
+
+def _lock_state_problems() -> list[str]:
+    problems = []
+    current = UnitSignOff.objects.filter(unlocked_at__isnull=True).values("enrolment_unit")
+    for enrolment_unit in (EnrolmentUnit.objects.filter(locked_at__isnull=False).exclude(pk__in=current)
+                           .select_related("unit").order_by("pk")):
+        problems.append(f"enrolment {enrolment_unit.enrolment_id}, unit {enrolment_unit.unit.code}: "
+                        "locked without a current sign-off")
+    recorded = set(AuditEvent.objects.filter(action="unit.unlocked", object_type=object_type_of(UnitSignOff))
+                   .values_list("object_id", flat=True))
+    for unlock in UnitUnlock.objects.select_related("sign_off", "enrolment_unit__unit").order_by("pk"):
+        where = (f"enrolment {unlock.enrolment_unit.enrolment_id}, unit {unlock.enrolment_unit.unit.code} "
+                 f"sign-off {unlock.sign_off.number}")
+        if str(unlock.sign_off_id) not in recorded:
+            problems.append(f"{where}: unlocked without a unit.unlocked event in the audit trail")
+        if unlock.sign_off.unlocked_at is None:
+            problems.append(f"{where}: an unlock is recorded, but the sign-off still reads as current")
+    return problems
+
+
+# Each list in a seal: how one of its items is named in a problem.
+SECTIONS = {
+    "evidence": lambda item: f"evidence {item.get('id')}",
+    "files": lambda item: f"file '{item.get('name')}' (id {item.get('id')})",
+    "decisions": lambda item: f"criterion {item.get('criterion')} (decision {item.get('id')})",
+    "reviews": lambda item: f"review {item.get('id')} of evidence {item.get('evidence')}",
+}
+
+
+def seal_differences(sealed: dict, live: dict) -> list[str]:
+    """Every difference between a stored seal and the one built now from the live rows, one line each.
+
+    Only what the stored seal holds is compared, so seals of an older format are checked for what they have."""
+    problems = [f"the seal is for {key} {sealed[key]}, this record is for {key} {live[key]}"
+                for key in ("enrolment", "unit") if key in sealed and sealed[key] != live[key]]
+    for section, name in SECTIONS.items():
+        if section in sealed:
+            problems.extend(_section_differences(sealed[section], live[section], name))
+    if "achieved" in sealed:
+        was, now = set(sealed["achieved"]), set(live["achieved"])
+        problems.extend(f"criterion {n}: achieved in the seal, not any more" for n in sorted(was - now))
+        problems.extend(f"criterion {n}: achieved now, not in the seal" for n in sorted(now - was))
+    return problems
+
+
+def _section_differences(sealed: list[dict], live: list[dict], name) -> list[str]:
+    now = {item["id"]: item for item in live}
+    problems = []
+    for item in sealed:
+        current = now.pop(item.get("id"), None)
+        if current is None:
+            problems.append(f"{name(item)}: in the seal, no longer in the unit's record")
+            continue
+        problems.extend(f"{name(item)}: {field} differs from the seal (sealed {_shown(value)}, "
+                        f"now {_shown(current.get(field))})"
+                        for field, value in item.items()
+                        if field not in UNCHECKED_FIELDS and current.get(field) != value)
+    problems.extend(f"{name(item)}: in the unit's record, not in the seal" for item in now.values())
+    return problems
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return f"{text[:40]}…" if len(text) > 41 else text
 
 
 def _file_problem(sealed: dict, storage: Storage) -> str | None:

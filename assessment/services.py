@@ -1,22 +1,27 @@
 """Assessment acts: review, decide criterion by criterion, countersign, sign a unit off (lock), unlock."""
 
-import hashlib
-import json
 from collections.abc import Mapping
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from audit.services import audit_record
 from centres.models import Membership, Role
 from centres.services import ServiceError, has_role
+from centres.workflow import move_status
 from notifications.services import notify
+from portfolios.enrolments.services import (
+    enrolment_complete,
+    enrolment_reopen,
+    enrolment_touch,
+    rules_of_combination_problems,
+)
 from portfolios.evidence.services import record_lock_refusal
 from portfolios.models import (
     AchievedCriterion,
@@ -24,22 +29,17 @@ from portfolios.models import (
     EnrolmentUnit,
     Evidence,
     EvidenceCriterion,
-    EvidenceFile,
     EvidenceSubmission,
-)
-from portfolios.enrolments.services import (
-    enrolment_complete,
-    enrolment_reopen,
-    enrolment_touch,
-    rules_of_combination_problems,
 )
 from qualifications.models import AssessmentCriterion
 
-from .models import CriterionDecision, Review, UnitSignOff
+from .models import CriterionDecision, Review, UnitSignOff, UnitUnlock
+from .seals import seal_hash, unit_seal  # noqa: F401 (seal_hash is part of this module's interface)
 
 # Apps above this one (badges) react to these without this app knowing them.
 unit_signed_off = Signal()  # sender=UnitSignOff, sign_off=..., actor=...
 enrolment_completed = Signal()  # sender=Enrolment, enrolment=..., actor=...
+unit_unlocked = Signal()  # sender=UnitSignOff, sign_off=... (the unlocked one), actor=..., reason=...
 
 SIGN_OFF_DECLARATION = gettext_lazy(
     "I confirm that I have assessed this learner's evidence against every criterion of this unit, that it is "
@@ -50,11 +50,11 @@ class AssessmentError(ServiceError):
     pass
 
 
-def _is_assessor_of(actor, enrolment: Enrolment) -> bool:
+def _is_assessor_of(actor: User, enrolment: Enrolment) -> bool:
     return enrolment.assessor_id == actor.pk and has_role(actor, enrolment.centre, Role.ASSESSOR)
 
 
-def _is_qualified_assessor(actor, centre) -> bool:
+def _is_qualified_assessor(actor: User, centre) -> bool:
     return Membership.objects.current().filter(user=actor, centre=centre, role=Role.ASSESSOR, qualified=True).exists()
 
 
@@ -65,7 +65,7 @@ def locked_units(enrolment: Enrolment) -> set[int]:
 
 # --- Review -------------------------------------------------------------------------------------------
 
-def review_start(*, submission: EvidenceSubmission, actor) -> Review:
+def review_start(*, submission: EvidenceSubmission, actor: User) -> Review:
     """The assessor opens a submitted revision: from now on the learner can no longer withdraw it."""
     evidence = submission.evidence
     if not _is_assessor_of(actor, evidence.enrolment):
@@ -83,7 +83,7 @@ def review_start(*, submission: EvidenceSubmission, actor) -> Review:
 def review_decide(
     *,
     review: Review,
-    actor,
+    actor: User,
     decisions: Mapping[int, bool],
     outcome: str,
     feedback: str,
@@ -124,17 +124,19 @@ def review_decide(
             review.voice_feedback.save("feedback", voice_feedback, save=False)
             review.voice_feedback_type = voice_feedback.content_type
         review.save()
-        Evidence.objects.filter(pk=evidence.pk).update(
-            status=Evidence.Status.ACCEPTED if outcome == Review.Outcome.ACCEPTED else Evidence.Status.RETURNED,
-            revision=F("revision") + 1, updated_at=now)
+        decided = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        accepted = outcome == Review.Outcome.ACCEPTED
+        move_status(decided, Evidence.Status.ACCEPTED if accepted else Evidence.Status.RETURNED)
+        decided.revision += 1
+        decided.save(update_fields=["status", "revision", "updated_at"])
         if review.counts:
             _apply_achievements(review)
+        enrolment_touch(enrolment=enrolment)  # the enrolment before the audit chain: see _lock_enrolment_unit
         audit_record(action="review.decided", actor=actor, centre=enrolment.centre, target=review, subject=enrolment,
                      data={"evidence": evidence.pk, "revision": submission.number, "outcome": outcome,
                            "decisions": {c.number: decisions[c.pk] for c in criteria},
                            "units": sorted({c.unit_id for c in criteria}), "feedback": feedback, "actions": actions,
                            "needs_countersign": review.needs_countersign})
-        enrolment_touch(enrolment=enrolment)
         notify(recipient=enrolment.learner, kind=f"evidence_{outcome}",
                url=reverse("evidence_detail", args=[evidence.pk]),
                context={"learner_name": enrolment.learner.first_name, "title": evidence.title,
@@ -144,7 +146,7 @@ def review_decide(
 
 
 def _decided_criteria(enrolment: Enrolment, submission: EvidenceSubmission,
-                      decisions: Mapping[int, bool], actor) -> list[AssessmentCriterion]:
+                      decisions: Mapping[int, bool], actor: User) -> list[AssessmentCriterion]:
     missing = set(submission.claimed) - set(decisions)
     if missing:
         raise AssessmentError(_("Decide every criterion the learner claimed (met or not yet met)."))
@@ -173,7 +175,7 @@ def _apply_achievements(review: Review) -> None:
                            achieved_at=d.decided_at) for d in met], ignore_conflicts=True)
 
 
-def review_countersign(*, review: Review, actor) -> Review:
+def review_countersign(*, review: Review, actor: User) -> Review:
     """A qualified assessor (not the one who decided) countersigns, and the decisions start to count."""
     enrolment = review.submission.evidence.enrolment
     if not _is_qualified_assessor(actor, enrolment.centre) or actor.pk == review.assessor_id:
@@ -206,31 +208,23 @@ def unit_missing_criteria(enrolment_unit: EnrolmentUnit) -> list[AssessmentCrite
                 .order_by("position"))
 
 
-def unit_seal(enrolment_unit: EnrolmentUnit) -> dict:
-    """What a sign-off vouches for: every file's hash and every decision record of the unit."""
-    evidence_ids = EvidenceCriterion.objects.filter(
-        evidence__enrolment_id=enrolment_unit.enrolment_id, unit_id=enrolment_unit.unit_id,
-        evidence__status=Evidence.Status.ACCEPTED).values("evidence")
-    files = EvidenceFile.objects.filter(evidence__in=evidence_ids).order_by("pk")
-    decisions = (CriterionDecision.objects.filter(enrolment_id=enrolment_unit.enrolment_id,
-                                                  unit_id=enrolment_unit.unit_id)
-                 .select_related("criterion", "review__assessor").order_by("pk"))
-    return {
-        "enrolment": enrolment_unit.enrolment_id,
-        "unit": enrolment_unit.unit_id,
-        "files": [{"id": f.pk, "evidence": f.evidence_id, "name": f.original_name, "key": f.file.name,
-                   "sha256": f.sha256, "size": f.size} for f in files],
-        "decisions": [{"id": d.pk, "review": d.review_id, "criterion": d.criterion.number, "met": d.met,
-                       "assessor": d.review.assessor.email, "decided_at": d.decided_at.isoformat(),
-                       "countersigned": bool(d.review.countersigned_at)} for d in decisions],
-    }
+class UnitAlreadySignedOff(AssessmentError):
+    """The unit was signed off already (a second click): nothing was changed."""
 
 
-def seal_hash(seal: dict) -> str:
-    return hashlib.sha256(json.dumps(seal, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+def _lock_enrolment_unit(enrolment_unit: EnrolmentUnit) -> EnrolmentUnit:
+    """Sign-off and unlock take their locks in one fixed order: the enrolment, then the enrolment unit, and the
+    centre's audit chain last (audit_record takes it). Acts that lock the enrolment and then write an audit event
+    (badge awards, plan signing) keep the same order, so a sign-off can wait for them but never deadlock. The
+    state is read again under the lock."""
+    enrolment = enrolment_unit.enrolment
+    enrolment.refresh_from_db(fields=["status"], from_queryset=Enrolment.objects.select_for_update())
+    locked = EnrolmentUnit.objects.select_for_update(of=("self",)).select_related("unit").get(pk=enrolment_unit.pk)
+    locked.enrolment = enrolment
+    return locked
 
 
-def unit_sign_off(*, enrolment_unit: EnrolmentUnit, actor, declared: bool) -> UnitSignOff:
+def unit_sign_off(*, enrolment_unit: EnrolmentUnit, actor: User, declared: bool) -> UnitSignOff:
     """Every criterion met: the assessor signs the unit off and it locks. Refused with the list of what is
     missing otherwise."""
     enrolment = enrolment_unit.enrolment
@@ -241,9 +235,9 @@ def unit_sign_off(*, enrolment_unit: EnrolmentUnit, actor, declared: bool) -> Un
     if not declared:
         raise AssessmentError(_("Confirm the sign-off declaration."))
     with transaction.atomic():
-        enrolment_unit = EnrolmentUnit.objects.select_for_update().select_related("unit").get(pk=enrolment_unit.pk)
+        enrolment_unit = _lock_enrolment_unit(enrolment_unit)
         if enrolment_unit.locked_at:
-            raise AssessmentError(_("This unit is already signed off."))
+            raise UnitAlreadySignedOff(_("This unit is already signed off."))
         missing = unit_missing_criteria(enrolment_unit)
         if missing:
             raise AssessmentError(_("Not every criterion is met yet. Missing: %(numbers)s.")
@@ -253,14 +247,14 @@ def unit_sign_off(*, enrolment_unit: EnrolmentUnit, actor, declared: bool) -> Un
         sign_off = UnitSignOff.objects.create(
             enrolment_unit=enrolment_unit, number=enrolment_unit.sign_offs.count() + 1, signed_off_by=actor,
             signed_off_at=now, declaration=str(SIGN_OFF_DECLARATION), seal=seal, seal_hash=seal_hash(seal))
-        enrolment_unit.locked_at = now
-        enrolment_unit.save(update_fields=["locked_at"])
+        enrolment_unit.locked_at, enrolment_unit.reopened_at = now, None
+        enrolment_unit.save(update_fields=["locked_at", "reopened_at"])
+        enrolment_touch(enrolment=enrolment)
         audit_record(action="unit.signed_off", actor=actor, centre=enrolment.centre, target=sign_off,
                      subject=enrolment, data={"unit": enrolment_unit.unit_id, "units": [enrolment_unit.unit_id],
                                               "unit_code": enrolment_unit.unit.code, "version": sign_off.number,
                                               "declaration": sign_off.declaration, "seal": seal,
                                               "seal_hash": sign_off.seal_hash})
-        enrolment_touch(enrolment=enrolment)
         transaction.on_commit(lambda: unit_signed_off.send(sender=UnitSignOff, sign_off=sign_off, actor=actor))
         notify(recipient=enrolment.learner, kind="unit_signed_off", url=reverse("my_progress"),
                context={"learner_name": enrolment.learner.first_name, "unit_code": enrolment_unit.unit.code,
@@ -269,7 +263,7 @@ def unit_sign_off(*, enrolment_unit: EnrolmentUnit, actor, declared: bool) -> Un
     return sign_off
 
 
-def _complete_if_done(enrolment: Enrolment, actor) -> None:
+def _complete_if_done(enrolment: Enrolment, actor: User) -> None:
     units = list(EnrolmentUnit.objects.filter(enrolment=enrolment).select_related("unit"))
     if any(eu.locked_at is None for eu in units):
         return
@@ -284,7 +278,7 @@ def _complete_if_done(enrolment: Enrolment, actor) -> None:
                         "qualification": enrolment.version.title})
 
 
-def unit_unlock(*, enrolment_unit: EnrolmentUnit, actor, reason: str) -> UnitSignOff:
+def unit_unlock(*, enrolment_unit: EnrolmentUnit, actor: User, reason: str) -> UnitSignOff:
     """A moderator or centre admin reopens a signed-off unit, with a reason. The sign-off stays readable;
     the next sign-off is a new version."""
     enrolment = enrolment_unit.enrolment
@@ -293,13 +287,16 @@ def unit_unlock(*, enrolment_unit: EnrolmentUnit, actor, reason: str) -> UnitSig
     if not reason.strip():
         raise AssessmentError(_("Give the reason for unlocking the unit."))
     with transaction.atomic():
-        enrolment_unit = EnrolmentUnit.objects.select_for_update().select_related("unit").get(pk=enrolment_unit.pk)
+        enrolment_unit = _lock_enrolment_unit(enrolment_unit)
         sign_off = enrolment_unit.sign_offs.filter(unlocked_at__isnull=True).order_by("-number").first()
         if not enrolment_unit.locked_at or sign_off is None:
             raise AssessmentError(_("This unit is not signed off."))
         now = timezone.now()
-        enrolment_unit.locked_at = None
-        enrolment_unit.save(update_fields=["locked_at"])
+        # First the unlock record: on PostgreSQL the lock cannot be cleared in a transaction without one.
+        UnitUnlock.objects.create(sign_off=sign_off, enrolment_unit=enrolment_unit, unlocked_by=actor,
+                                  unlocked_at=now, reason=reason.strip())
+        enrolment_unit.locked_at, enrolment_unit.reopened_at = None, now
+        enrolment_unit.save(update_fields=["locked_at", "reopened_at"])
         UnitSignOff.objects.filter(pk=sign_off.pk).update(unlocked_by=actor, unlocked_at=now,
                                                           unlock_reason=reason.strip())
         enrolment_reopen(enrolment=enrolment, actor=actor,
@@ -311,5 +308,11 @@ def unit_unlock(*, enrolment_unit: EnrolmentUnit, actor, reason: str) -> UnitSig
         notify(recipient=enrolment.assessor, kind="unit_unlocked", url=reverse("enrolment_detail", args=[enrolment.pk]),
                context={"assessor_name": enrolment.assessor.first_name, "learner_name": str(enrolment.learner),
                         "unit_code": enrolment_unit.unit.code, "reason": reason.strip(), "by": str(actor)})
+        notify(recipient=enrolment.learner, kind="unit_reopened", url=reverse("my_progress"),
+               context={"learner_name": enrolment.learner.first_name, "unit_code": enrolment_unit.unit.code,
+                        "unit_title": enrolment_unit.unit.title, "reason": reason.strip(), "by": str(actor),
+                        "by_moderator": has_role(actor, enrolment.centre, Role.MODERATOR)})
+        transaction.on_commit(lambda: unit_unlocked.send(sender=UnitSignOff, sign_off=sign_off, actor=actor,
+                                                         reason=reason.strip()))
     sign_off.refresh_from_db()
     return sign_off

@@ -1,8 +1,6 @@
 """Audit timelines: every event of a learner's enrolment, or of one of its units, in order and readable;
 exported as CSV or PDF; with whether the centre's hash chain verifies."""
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from audit.models import AuditEvent, object_type_of, subject_of
 from audit.services import audit_verify_chain, chain_key_for
+from centres.csv_files import csv_table
 from centres.models import Membership, Role
 from portfolios.models import Enrolment, Evidence
 from qualifications.models import Unit
@@ -234,19 +233,9 @@ def _short(value: Any) -> str:
 # --- Exports -------------------------------------------------------------------------------------------
 
 def timeline_csv(timeline: Timeline) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in timeline.rows:
-        when = timezone.localtime(row.when).isoformat(timespec="seconds")
-        writer.writerow([_cell(c) for c in (when, row.who, row.what, row.object, row.details)])
-    # With a byte order mark, so that spreadsheet programs open accented text correctly.
-    return out.getvalue().encode("utf-8-sig")
-
-
-def _cell(text: str) -> str:
-    # A learner's title must not become a spreadsheet formula.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    rows = [(timezone.localtime(row.when).isoformat(timespec="seconds"), row.who, row.what, row.object, row.details)
+            for row in timeline.rows]
+    return csv_table([CSV_COLUMNS, *rows])  # a learner's title must not become a spreadsheet formula
 
 
 def timeline_pdf(timeline: Timeline) -> bytes:

@@ -17,6 +17,7 @@ from .forms import ReviewForm, SignOffForm, UnlockForm
 from .models import Review
 from .services import (
     SIGN_OFF_DECLARATION,
+    UnitAlreadySignedOff,
     review_countersign,
     review_decide,
     review_start,
@@ -153,6 +154,8 @@ def unit_sign_off_view(request: HttpRequest, pk: int, unit_pk: int) -> HttpRespo
         messages.success(request, _("Unit %(code)s is signed off and locked.") % {"code": enrolment_unit.unit.code})
     except PermissionDenied:
         raise
+    except UnitAlreadySignedOff as already:  # a second click: nothing changed
+        messages.info(request, str(already))
     except ServiceError as error:
         messages.error(request, str(error))
     return redirect("unit_record", pk=pk, unit_pk=unit_pk)

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models, transaction
 
 from .models import GENESIS_HASH, AuditChain, AuditEvent, object_type_of, subject_of
@@ -20,7 +21,7 @@ def _normalised(data: dict[str, Any] | None) -> dict[str, Any]:
 def audit_record(
     *,
     action: str,
-    actor=None,
+    actor: AbstractBaseUser | None = None,
     centre=None,
     target: models.Model | None = None,
     subject: models.Model | None = None,

@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -77,6 +78,9 @@ class Award(models.Model):
     evidence_url = models.URLField(_("evidence URL"), blank=True)
     enrolment = models.ForeignKey("portfolios.Enrolment", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
+    # A unit badge's sign-off: one award per sign-off; a reopened unit's award is revoked, its re-sign-off awards anew.
+    sign_off = models.ForeignKey("assessment.UnitSignOff", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
     awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -193,6 +197,4 @@ class Showcase(models.Model):
         return f"showcase of {self.user}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("showcase_public", args=[self.slug])

@@ -3,15 +3,21 @@
 from django.db import transaction
 from django.dispatch import receiver
 
-from assessment.services import enrolment_completed, unit_signed_off
-from badges import tasks
+from accounts.models import User
+from assessment.services import enrolment_completed, unit_signed_off, unit_unlocked
+from badges.awards import tasks
 
 
 @receiver(unit_signed_off, dispatch_uid="badges.unit_badge")
-def queue_unit_badge(sender, sign_off, actor, **kwargs) -> None:
+def queue_unit_badge(sender, sign_off, actor: User, **kwargs) -> None:
     transaction.on_commit(lambda: tasks.award_unit_badge.delay(sign_off.pk), robust=True)
 
 
 @receiver(enrolment_completed, dispatch_uid="badges.qualification_badge")
-def queue_qualification_badge(sender, enrolment, actor, **kwargs) -> None:
+def queue_qualification_badge(sender, enrolment, actor: User, **kwargs) -> None:
     transaction.on_commit(lambda: tasks.award_qualification_badge.delay(enrolment.pk), robust=True)
+
+
+@receiver(unit_unlocked, dispatch_uid="badges.reopened_unit")
+def queue_reopened_unit_revocations(sender, sign_off, actor: User, **kwargs) -> None:
+    transaction.on_commit(lambda: tasks.revoke_for_reopened_unit.delay(sign_off.pk), robust=True)

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from .models import STAFF_ROLES, Membership, Role
+from .web_urls import validate_web_url
 
 User = get_user_model()
 
@@ -129,7 +130,8 @@ class BrandingForm(forms.Form):
     accent_colour = forms.RegexField(label=_("Accent colour"), regex=r"^#[0-9A-Fa-f]{6}$",
                                      widget=forms.TextInput(attrs={"type": "color"}),
                                      error_messages={"invalid": _("Give a colour as #RRGGBB.")})
-    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https",
+                             validators=[validate_web_url])
     logo = forms.FileField(label=_("Logo (PNG, up to 1 MB)"), required=False,
                            widget=forms.ClearableFileInput(attrs={"accept": "image/png"}))
 

@@ -1,7 +1,4 @@
-import csv
-import io
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
@@ -21,7 +18,9 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from notifications.services import notify
 
+from .csv_files import CsvProblem, CsvUnreadable, csv_records
 from .models import STAFF_ROLES, Centre, Invitation, Membership, Role, hash_token, new_token
+from .web_urls import web_url_problem
 
 User = get_user_model()
 
@@ -41,7 +40,7 @@ def ensure_role(user, centre: Centre, *roles: str) -> None:
 
 # --- Centres and memberships -------------------------------------------------------------------------
 
-def centre_create(*, name: str, country: str, actor=None) -> Centre:
+def centre_create(*, name: str, country: str, actor: User | None = None) -> Centre:
     with transaction.atomic():
         base = slugify(name)[:40] or "centre"
         slug, n = base, 1
@@ -55,7 +54,7 @@ def centre_create(*, name: str, country: str, actor=None) -> Centre:
 
 
 def membership_grant(
-    *, centre: Centre, user, role: str, actor=None, assessor=None, expires_at: datetime | None = None
+    *, centre: Centre, user, role: str, actor: User | None = None, assessor=None, expires_at: datetime | None = None
 ) -> Membership:
     """Give a person a role in a centre, or bring back one that had ended. Recorded in the audit trail."""
     if role == Role.LEARNER and assessor is None:
@@ -79,7 +78,7 @@ def membership_grant(
     return membership
 
 
-def membership_end(*, membership: Membership, actor) -> Membership:
+def membership_end(*, membership: Membership, actor: User) -> Membership:
     ensure_role(actor, membership.centre, Role.CENTRE_ADMIN)
     if membership.role == Role.ASSESSOR and Membership.objects.current().filter(
         centre=membership.centre, role=Role.LEARNER, assessor=membership.user
@@ -95,7 +94,7 @@ def membership_end(*, membership: Membership, actor) -> Membership:
     return membership
 
 
-def learner_assessor_change(*, membership: Membership, assessor, actor) -> Membership:
+def learner_assessor_change(*, membership: Membership, assessor, actor: User) -> Membership:
     ensure_role(actor, membership.centre, Role.CENTRE_ADMIN)
     if not has_role(assessor, membership.centre, Role.ASSESSOR):
         raise ServiceError(_("%(name)s is not an assessor at this centre.") % {"name": assessor})
@@ -117,7 +116,7 @@ def learner_assessor_change(*, membership: Membership, assessor, actor) -> Membe
 
 # --- Staff invitations -------------------------------------------------------------------------------
 
-def staff_invite(*, centre: Centre, email: str, role: str, actor) -> Invitation:
+def staff_invite(*, centre: Centre, email: str, role: str, actor: User) -> Invitation:
     ensure_role(actor, centre, Role.CENTRE_ADMIN)
     email = email.strip().lower()
     if role not in STAFF_ROLES:
@@ -144,7 +143,7 @@ def invitation_for_token(token: str) -> Invitation | None:
     return Invitation.objects.select_related("centre").filter(token_hash=hash_token(token)).first()
 
 
-def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
     ensure_role(actor, invitation.centre, Role.CENTRE_ADMIN)
     if invitation.status != Invitation.Status.PENDING:
         raise ServiceError(_("This invitation is no longer pending."))
@@ -196,7 +195,7 @@ def set_password_url(user) -> str:
 
 
 def learner_register(
-    *, centre: Centre, email: str, first_name: str, last_name: str, assessor, actor
+    *, centre: Centre, email: str, first_name: str, last_name: str, assessor, actor: User
 ) -> Membership:
     """Register a learner (a new account, or an existing person new to this centre) and welcome them."""
     ensure_role(actor, centre, Role.CENTRE_ADMIN)
@@ -224,15 +223,6 @@ def learner_register(
     return membership
 
 
-@dataclass(frozen=True)
-class CsvProblem:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return _("Line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
-
-
 class CsvImportError(ServiceError):
     def __init__(self, problems: list[CsvProblem]):
         self.problems = problems
@@ -244,24 +234,9 @@ LEARNER_CSV_COLUMNS = ("first_name", "last_name", "email", "assessor_email")
 
 def _csv_rows(raw: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[CsvProblem]]:
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [CsvProblem(1, _("the file is not UTF-8 text; save it as “CSV UTF-8”."))]
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = [h.strip().lower().replace(" ", "_") for h in next(reader, [])]
-    missing = [c for c in LEARNER_CSV_COLUMNS if c not in header]
-    if missing:
-        return [], [CsvProblem(1, _("missing column(s): %(cols)s. Expected: %(all)s.")
-                               % {"cols": ", ".join(missing), "all": ", ".join(LEARNER_CSV_COLUMNS)})]
-    rows = []
-    for values in reader:
-        if any(v.strip() for v in values):
-            rows.append((reader.line_num, {h: v.strip() for h, v in zip(header, values, strict=False)}))
-    return rows, []
+        return csv_records(raw, required=LEARNER_CSV_COLUMNS, expected=LEARNER_CSV_COLUMNS), []
+    except CsvUnreadable as error:
+        return [], [CsvProblem(error.line, error.message)]
 
 
 def learners_csv_validate(*, centre: Centre, raw: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -308,7 +283,7 @@ def learners_csv_validate(*, centre: Centre, raw: bytes) -> list[tuple[int, dict
     return rows
 
 
-def learners_import_csv(*, centre: Centre, raw: bytes, actor) -> list[Membership]:
+def learners_import_csv(*, centre: Centre, raw: bytes, actor: User) -> list[Membership]:
     """Register a cohort from CSV: all of it, or — if any line is bad — none of it."""
     ensure_role(actor, centre, Role.CENTRE_ADMIN)
     rows = learners_csv_validate(centre=centre, raw=raw)
@@ -328,7 +303,7 @@ def learners_import_csv(*, centre: Centre, raw: bytes, actor) -> list[Membership
 
 # --- Self-registration with an enrolment code --------------------------------------------------------
 
-def centre_self_registration_set(*, centre: Centre, enabled: bool, assessor, actor) -> Centre:
+def centre_self_registration_set(*, centre: Centre, enabled: bool, assessor, actor: User) -> Centre:
     ensure_role(actor, centre, Role.CENTRE_ADMIN)
     if enabled and (assessor is None or not has_role(assessor, centre, Role.ASSESSOR)):
         raise ServiceError(_("Choose the assessor who will look after self-registered learners."))
@@ -377,10 +352,12 @@ def learner_self_register(*, user, code: str) -> Membership:
     return membership
 
 
-def centre_branding_set(*, centre: Centre, actor, brand_colour: str, accent_colour: str, website: str = "",
+def centre_branding_set(*, centre: Centre, actor: User, brand_colour: str, accent_colour: str, website: str = "",
                         logo=None) -> Centre:
     """Colours, website and logo used on the centre's badges and certificates."""
     ensure_role(actor, centre, Role.CENTRE_ADMIN)
+    if website and (problem := web_url_problem(website)):
+        raise ServiceError(_("The website: %(problem)s") % {"problem": problem})
     with transaction.atomic():
         centre.brand_colour, centre.accent_colour, centre.website = brand_colour.upper(), accent_colour.upper(), website
         if logo is not None:

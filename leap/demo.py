@@ -11,8 +11,8 @@ from django.db import transaction
 
 from centres.models import Centre, Membership, Role
 from centres.services import centre_create, learner_register, membership_grant
-from portfolios.models import Enrolment
 from portfolios.enrolments.services import enrolment_create
+from portfolios.models import Enrolment
 from qualifications.demo_specs import load_demo_specs
 
 User = get_user_model()

@@ -25,8 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
             filters=portfolio_selectors.CaseloadFilter(sort="last_activity", descending=True))
         context["caseload"] = {"count": len(rows), "behind": [r for r in rows if r.schedule.behind][:10],
                                "recent": rows[:10]}
-        context["learner_count"] = centre_selectors.assessor_learners(
-            centre=leap.centre, assessor=request.user).count()
+        context["counts"] = portfolio_selectors.assessor_counts(centre=leap.centre, assessor=request.user)
     if leap.has(Role.LEARNER):
         context["learner_membership"] = leap.learner_membership
         context["progress"] = portfolio_selectors.my_progress(learner=request.user, centre=leap.centre)

@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from accounts.models import User
+
 from .delivery import render_email
 from .models import Notification
 from .tasks import send_notification_email
@@ -74,7 +76,7 @@ def _queue_email(notification_id: int) -> None:
                        notification_id, exc_info=True)
 
 
-def notification_mark_read(*, notification: Notification, actor) -> Notification:
+def notification_mark_read(*, notification: Notification, actor: User) -> Notification:
     if notification.user_id != actor.pk:
         raise PermissionError("Only the recipient can mark a notification read.")
     if notification.read_at is None:
@@ -83,5 +85,5 @@ def notification_mark_read(*, notification: Notification, actor) -> Notification
     return notification
 
 
-def notifications_mark_all_read(*, actor) -> int:
+def notifications_mark_all_read(*, actor: User) -> int:
     return Notification.objects.filter(user=actor).unread().update(read_at=timezone.now())

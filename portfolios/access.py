@@ -1,10 +1,11 @@
 """Who may reach which enrolment. Used as the first line of every portfolio view."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 
 from centres.models import Role
-from portfolios.models import Enrolment
+from portfolios.models import Enrolment, Evidence, EvidenceFile
 
 
 def enrolments_visible_to(request: HttpRequest):
@@ -15,8 +16,6 @@ def enrolments_visible_to(request: HttpRequest):
     if leap.has(Role.CENTRE_ADMIN, Role.MODERATOR, Role.EXTERNAL_MODERATOR):
         return enrolments
     if leap.has(Role.ASSESSOR) and leap.has(Role.LEARNER):
-        from django.db.models import Q
-
         return enrolments.filter(Q(assessor=request.user) | Q(learner=request.user))
     if leap.has(Role.ASSESSOR):
         return enrolments.filter(assessor=request.user)
@@ -48,8 +47,6 @@ def can_manage(request: HttpRequest, enrolment: Enrolment) -> bool:
 def get_evidence_for(request: HttpRequest, pk: int, *, write: bool = False):
     """Evidence of an enrolment the person may see. Drafts are the learner's own: staff do not see them.
     `write`: the learner who owns it (staff never change a learner's evidence)."""
-    from portfolios.models import Evidence
-
     if request.leap.centre is None:
         raise Http404
     evidence = (Evidence.objects.filter(enrolment__in=enrolments_visible_to(request), pk=pk)
@@ -67,8 +64,6 @@ def get_evidence_for(request: HttpRequest, pk: int, *, write: bool = False):
 
 def get_evidence_file_for(request: HttpRequest, pk: int):
     """A stored evidence file the person may open. Others see a photo only once its location is removed."""
-    from portfolios.models import EvidenceFile
-
     attached = EvidenceFile.objects.filter(pk=pk).only("evidence_id", "processed_at").first()
     if attached is None:
         raise Http404

@@ -23,12 +23,13 @@ class Enrolment(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         COMPLETED = "completed", _("Completed")
 
-    # The only moves a status may make; services enforce them.
+    # The only moves a status may make, applied by centres.workflow.move_status. A completed enrolment becomes
+    # active again when one of its units is unlocked (enrolment_reopen), never by hand.
     MOVES = {
         Status.ACTIVE: {Status.ON_BREAK, Status.WITHDRAWN, Status.COMPLETED},
         Status.ON_BREAK: {Status.ACTIVE, Status.WITHDRAWN},
         Status.WITHDRAWN: set(),
-        Status.COMPLETED: set(),
+        Status.COMPLETED: {Status.ACTIVE},
     }
 
     centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="enrolments")
@@ -68,6 +69,8 @@ class EnrolmentUnit(models.Model):
     unit = models.ForeignKey("qualifications.Unit", on_delete=models.PROTECT, related_name="enrolment_units")
     # Set when the unit is signed off: its evidence, mappings and decisions can no longer change.
     locked_at = models.DateTimeField(null=True, blank=True)
+    # Set when a signed-off unit is unlocked (reopened), cleared when it is signed off again.
+    reopened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enrolment", "unit"], name="enrolment_unit_once")]
@@ -103,6 +106,15 @@ class AssessmentPlan(models.Model):
         AWAITING = "awaiting", _("Awaiting agreement")
         AGREED = "agreed", _("Agreed")
         SUPERSEDED = "superseded", _("Superseded")
+
+    # The first signature makes a draft await the other party; the second agrees it. A new version supersedes
+    # one still awaiting agreement; an agreed version stays agreed (the latest agreed one is in force).
+    MOVES = {
+        Status.DRAFT: {Status.AWAITING},
+        Status.AWAITING: {Status.AGREED, Status.SUPERSEDED},
+        Status.AGREED: set(),
+        Status.SUPERSEDED: set(),
+    }
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="plans")
     number = models.PositiveIntegerField(_("version"))
@@ -164,6 +176,13 @@ class Evidence(models.Model):
         RETURNED = "returned", _("Returned for resubmission")
 
     EDITABLE = (Status.DRAFT, Status.RETURNED)
+    # Submitted by the learner; withdrawn by them (back to draft) until the review starts; decided by the assessor.
+    MOVES = {
+        Status.DRAFT: {Status.SUBMITTED},
+        Status.SUBMITTED: {Status.DRAFT, Status.ACCEPTED, Status.RETURNED},
+        Status.RETURNED: {Status.SUBMITTED},
+        Status.ACCEPTED: set(),
+    }
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="evidence")
     title = models.CharField(_("title"), max_length=200, blank=True)
@@ -179,12 +198,16 @@ class Evidence(models.Model):
     declared_at = models.DateTimeField(null=True, blank=True)
     declaration = models.JSONField(default=dict, blank=True)
     review_started_at = models.DateTimeField(null=True, blank=True)
+    # The random token of the "Add evidence" page that created this draft: a repeated first save finds it.
+    draft_token = models.CharField(max_length=64, blank=True, default="")
     criteria = models.ManyToManyField("qualifications.AssessmentCriterion", through="EvidenceCriterion",
                                       related_name="+")
 
     class Meta:
         ordering = ["-updated_at"]
         indexes = [models.Index(fields=["enrolment", "status"]), models.Index(fields=["status", "submitted_at"])]
+        constraints = [models.UniqueConstraint(fields=["enrolment", "draft_token"], condition=~models.Q(draft_token=""),
+                                               name="evidence_draft_token_once")]
         verbose_name_plural = _("evidence")
 
     def __str__(self) -> str:

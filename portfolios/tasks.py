@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from portfolios.evidence.services import evidence_file_process
+from portfolios.evidence.processing import evidence_file_process
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError, ConnectionError), retry_backoff=10, retry_backoff_max=600,

@@ -6,6 +6,7 @@ mandatory units (22 credits) plus at least one of the two optional pathway units
 
 import json
 
+from accounts.models import User
 from centres.models import Centre
 
 from .interchange import FORMAT, spec_import
@@ -176,7 +177,7 @@ BARISTA = {
 DEMO_SPECS = (HOSPITALITY_L3, BARISTA)
 
 
-def load_demo_specs(*, centre: Centre, actor) -> list[QualificationVersion]:
+def load_demo_specs(*, centre: Centre, actor: User) -> list[QualificationVersion]:
     """Import and publish each demo spec the centre does not have yet; give back the version of each code.
 
     Safe to run again: a code the centre already has is left as it is.

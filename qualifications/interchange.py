@@ -7,8 +7,6 @@ A file is read whole and every problem is collected, each with where it is (a JS
 there are none. Export writes exactly what import reads.
 """
 
-import csv
-import io
 import json
 import re
 from dataclasses import dataclass
@@ -19,7 +17,9 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.models import User
 from audit.services import audit_record
+from centres.csv_files import CsvUnreadable, csv_decode, csv_parse, csv_table
 from centres.models import Centre, Role
 from centres.services import ServiceError, ensure_role
 
@@ -288,24 +288,20 @@ class _CsvReader(_SpecReader):
         return data
 
     def rows(self, text: str) -> list[tuple[int, dict[str, str]]]:
-        first = text.split("\n", 1)[0]
-        delimiter = ";" if first.count(";") > first.count(",") else ","  # Excel in many locales saves with ;
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         try:
-            header = [h.strip().lower() for h in next(reader, [])]
-            if not self.header_ok(header):
-                return []
-            rows, start = [], reader.line_num + 1
-            for values in reader:
-                if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
-                    self.at(start, None, _("has more cells than there are columns."))
-                if any(v.strip() for v in values):
-                    values += [""] * (len(header) - len(values))
-                    rows.append((start, {h: v.strip() for h, v in zip(header, values, strict=False)}))
-                start = reader.line_num + 1
-        except csv.Error as error:
-            self.at(reader.line_num, None, _("cannot be read as CSV: %(error)s.") % {"error": error})
+            header, found = csv_parse(text)
+        except CsvUnreadable as error:
+            self.at(error.line, None, error.message)
             return []
+        if not self.header_ok(header):
+            return []
+        rows = []
+        for row in found:
+            values = row.cells
+            if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
+                self.at(row.line, None, _("has more cells than there are columns."))
+            values += [""] * (len(header) - len(values))
+            rows.append((row.line, {h: v.strip() for h, v in zip(header, values, strict=False)}))
         if not rows:
             self.at(2, None, _("the file has no rows below the header."))
         return rows
@@ -368,10 +364,9 @@ def _decode(raw: bytes, reader: _SpecReader, filename: str) -> str | None:
         reader.problem(filename, _("the file is larger than 2 MB."))
         return None
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        reader.at(line, None, _("is not UTF-8 text; save the file as UTF-8."))
+        return csv_decode(raw)  # JSON too: the same decoding for both formats
+    except CsvUnreadable as error:
+        reader.at(error.line, None, error.message)
         return None
 
 
@@ -417,7 +412,7 @@ def _tree_of(spec: dict) -> UnitTree:
     ]
 
 
-def spec_import(*, centre: Centre, raw: bytes, filename: str, actor) -> QualificationVersion:
+def spec_import(*, centre: Centre, raw: bytes, filename: str, actor: User) -> QualificationVersion:
     """Import a specification file whole, or nothing of it.
 
     A code new to the centre makes a new qualification; a known code makes a new draft version of it.
@@ -471,18 +466,15 @@ def _csv_cells(value: Any) -> str:
 
 def spec_to_csv(spec: dict) -> bytes:
     """One row per criterion; a unit without outcomes, or an outcome without criteria, still gets a row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    rows: list[list[Any]] = [list(CSV_COLUMNS)]
     qualification = [_csv_cells(spec[key]) for key in QUALIFICATION_COLUMNS.values()]
     for unit in spec["units"]:
         cells = qualification + [_csv_cells(unit[key]) for key in UNIT_COLUMNS.values()]
         if not unit["outcomes"]:
-            writer.writerow(cells + ["", "", "", ""])
+            rows.append(cells + ["", "", "", ""])
         for n, outcome in enumerate(unit["outcomes"], start=1):
             if not outcome["criteria"]:
-                writer.writerow(cells + [n, outcome["text"], "", ""])
+                rows.append(cells + [n, outcome["text"], "", ""])
             for m, criterion in enumerate(outcome["criteria"], start=1):
-                writer.writerow(cells + [n, outcome["text"], f"{n}.{m}", criterion["text"]])
-    # With a byte order mark, so that spreadsheet programs open accented text correctly.
-    return out.getvalue().encode("utf-8-sig")
+                rows.append(cells + [n, outcome["text"], f"{n}.{m}", criterion["text"]])
+    return csv_table(rows)

@@ -37,7 +37,7 @@ class QualificationVersion(models.Model):
         NQF = "NQF", _("National qualifications framework")
         NONE = "", _("Not on a framework")
 
-    # The only moves a status may make; services enforce them.
+    # The only moves a status may make, applied by centres.workflow.move_status.
     MOVES = {
         Status.DRAFT: {Status.PUBLISHED, Status.RETIRED},
         Status.PUBLISHED: {Status.RETIRED},

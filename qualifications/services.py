@@ -16,9 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from audit.services import audit_record
 from centres.models import Centre, Role
 from centres.services import ServiceError, ensure_role
+from centres.workflow import check_move, move_status
 
 from .models import AssessmentCriterion, LearningOutcome, Qualification, QualificationVersion, Unit
 from .selectors import version_tree
@@ -61,7 +63,7 @@ def _claim(version: QualificationVersion, revision: int, *, content: bool) -> No
 
 
 @contextmanager
-def _editing(version: QualificationVersion, revision: int, actor, *, content: bool = True) -> Iterator[None]:
+def _editing(version: QualificationVersion, revision: int, actor: User, *, content: bool = True) -> Iterator[None]:
     ensure_role(actor, version.qualification.centre, Role.CENTRE_ADMIN)
     if content and not version.is_editable:
         raise ServiceError(FROZEN)
@@ -70,7 +72,7 @@ def _editing(version: QualificationVersion, revision: int, actor, *, content: bo
         yield
 
 
-def _audit(action: str, *, actor, version: QualificationVersion, **data: Any) -> None:
+def _audit(action: str, *, actor: User, version: QualificationVersion, **data: Any) -> None:
     audit_record(action=f"qualification.{action}", actor=actor, centre=version.qualification.centre,
                  target=version, data={"code": version.qualification.code, "version": version.number, **data})
 
@@ -153,7 +155,7 @@ def tree_create(*, version: QualificationVersion, units: UnitTree) -> None:
 
 def qualification_create(
     *, centre: Centre, code: str, kind: str, title: str, awarding_body: str = "", level: str = "",
-    framework: str = "", total_credits: int = 0, guided_learning_hours: int = 0, minimum_credits: int = 0, actor,
+    framework: str = "", total_credits: int = 0, guided_learning_hours: int = 0, minimum_credits: int = 0, actor: User,
 ) -> QualificationVersion:
     """A new qualification or short course at `centre`, with its first version as an empty draft."""
     ensure_role(actor, centre, Role.CENTRE_ADMIN)
@@ -171,7 +173,7 @@ def qualification_create(
     return version
 
 
-def version_update(*, version: QualificationVersion, revision: int, actor, **fields: Any) -> QualificationVersion:
+def version_update(*, version: QualificationVersion, revision: int, actor: User, **fields: Any) -> QualificationVersion:
     """Change the details of a version: any of VERSION_FIELDS."""
     if unknown := set(fields) - set(VERSION_FIELDS):
         raise TypeError(f"version_update() cannot change {sorted(unknown)}")
@@ -208,25 +210,22 @@ def version_publish_problems(version: QualificationVersion) -> list[str]:
     return problems
 
 
-def version_publish(*, version: QualificationVersion, revision: int, actor) -> QualificationVersion:
+def version_publish(*, version: QualificationVersion, revision: int, actor: User) -> QualificationVersion:
     """Make a draft available for enrolment, once it is complete and its rules of combination add up."""
     with _editing(version, revision, actor, content=False):
-        if QualificationVersion.Status.PUBLISHED not in version.MOVES[version.status]:
-            raise ServiceError(_("Only a draft can be published."))
+        check_move(version, QualificationVersion.Status.PUBLISHED, refusal=_("Only a draft can be published."))
         if problems := version_publish_problems(version_tree(version)):
             raise PublishError(problems)
-        version.status = QualificationVersion.Status.PUBLISHED
+        move_status(version, QualificationVersion.Status.PUBLISHED)
         version.save(update_fields=["status"])
         _audit("version_published", actor=actor, version=version)
     return version
 
 
-def version_retire(*, version: QualificationVersion, revision: int, actor) -> QualificationVersion:
+def version_retire(*, version: QualificationVersion, revision: int, actor: User) -> QualificationVersion:
     """No new enrolments on this version; learners already enrolled carry on."""
     with _editing(version, revision, actor, content=False):
-        if QualificationVersion.Status.RETIRED not in version.MOVES[version.status]:
-            raise ServiceError(_("This version is already retired."))
-        version.status = QualificationVersion.Status.RETIRED
+        move_status(version, QualificationVersion.Status.RETIRED, refusal=_("This version is already retired."))
         version.save(update_fields=["status"])
         _audit("version_retired", actor=actor, version=version)
     return version
@@ -243,7 +242,7 @@ def version_freeze(*, version: QualificationVersion) -> None:
         version.refresh_from_db(fields=["frozen_at"])
 
 
-def version_new_from(*, version: QualificationVersion, actor) -> QualificationVersion:
+def version_new_from(*, version: QualificationVersion, actor: User) -> QualificationVersion:
     """A new draft (number max + 1) with a copy of everything in `version`, free to change."""
     ensure_role(actor, version.qualification.centre, Role.CENTRE_ADMIN)
     with transaction.atomic():
@@ -273,7 +272,7 @@ def _ensure_unit_code_free(version: QualificationVersion, code: str, *, unit: Un
 
 
 def unit_add(
-    *, version: QualificationVersion, revision: int, actor, code: str, title: str, level: str = "",
+    *, version: QualificationVersion, revision: int, actor: User, code: str, title: str, level: str = "",
     credits: int = 0, guided_learning_hours: int = 0, mandatory: bool = True,
 ) -> Unit:
     code = code.strip()
@@ -286,7 +285,7 @@ def unit_add(
     return unit
 
 
-def unit_update(*, unit: Unit, revision: int, actor, **fields: Any) -> Unit:
+def unit_update(*, unit: Unit, revision: int, actor: User, **fields: Any) -> Unit:
     """Change any of UNIT_FIELDS."""
     if unknown := set(fields) - set(UNIT_FIELDS):
         raise TypeError(f"unit_update() cannot change {sorted(unknown)}")
@@ -303,7 +302,7 @@ def unit_update(*, unit: Unit, revision: int, actor, **fields: Any) -> Unit:
     return unit
 
 
-def unit_delete(*, unit: Unit, revision: int, actor) -> None:
+def unit_delete(*, unit: Unit, revision: int, actor: User) -> None:
     """Delete a unit with its outcomes and criteria."""
     version = unit.version
     with _editing(version, revision, actor):
@@ -312,7 +311,7 @@ def unit_delete(*, unit: Unit, revision: int, actor) -> None:
         _audit("unit_deleted", actor=actor, version=version, unit=unit.code)
 
 
-def unit_move(*, unit: Unit, direction: Direction, revision: int, actor) -> None:
+def unit_move(*, unit: Unit, direction: Direction, revision: int, actor: User) -> None:
     version = unit.version
     with _editing(version, revision, actor):
         _save_unit_order(_moved(list(version.units.order_by("position", "pk")), unit, direction))
@@ -321,7 +320,7 @@ def unit_move(*, unit: Unit, direction: Direction, revision: int, actor) -> None
 
 # --- Learning outcomes -------------------------------------------------------------------------------
 
-def outcome_add(*, unit: Unit, revision: int, actor, text: str) -> LearningOutcome:
+def outcome_add(*, unit: Unit, revision: int, actor: User, text: str) -> LearningOutcome:
     """A learning outcome at the end of `unit`."""
     with _editing(unit.version, revision, actor):
         outcome = LearningOutcome.objects.create(unit=unit, position=_next_position(unit.outcomes),
@@ -332,7 +331,7 @@ def outcome_add(*, unit: Unit, revision: int, actor, text: str) -> LearningOutco
     return outcome
 
 
-def outcome_update(*, outcome: LearningOutcome, revision: int, actor, text: str) -> LearningOutcome:
+def outcome_update(*, outcome: LearningOutcome, revision: int, actor: User, text: str) -> LearningOutcome:
     unit = outcome.unit
     with _editing(unit.version, revision, actor):
         previous, outcome.text = outcome.text, text.strip()
@@ -342,7 +341,7 @@ def outcome_update(*, outcome: LearningOutcome, revision: int, actor, text: str)
     return outcome
 
 
-def outcome_delete(*, outcome: LearningOutcome, revision: int, actor) -> None:
+def outcome_delete(*, outcome: LearningOutcome, revision: int, actor: User) -> None:
     """Delete an outcome with its criteria; the outcomes after it are renumbered."""
     unit = outcome.unit
     with _editing(unit.version, revision, actor):
@@ -352,7 +351,7 @@ def outcome_delete(*, outcome: LearningOutcome, revision: int, actor) -> None:
                text=outcome.text)
 
 
-def outcome_move(*, outcome: LearningOutcome, direction: Direction, revision: int, actor) -> None:
+def outcome_move(*, outcome: LearningOutcome, direction: Direction, revision: int, actor: User) -> None:
     unit = outcome.unit
     with _editing(unit.version, revision, actor):
         _renumber_unit(unit, outcomes=_moved(list(unit.outcomes.order_by("position", "pk")), outcome, direction))
@@ -362,7 +361,7 @@ def outcome_move(*, outcome: LearningOutcome, direction: Direction, revision: in
 
 # --- Assessment criteria -----------------------------------------------------------------------------
 
-def criterion_add(*, outcome: LearningOutcome, revision: int, actor, text: str) -> AssessmentCriterion:
+def criterion_add(*, outcome: LearningOutcome, revision: int, actor: User, text: str) -> AssessmentCriterion:
     """An assessment criterion at the end of `outcome`."""
     unit = outcome.unit
     with _editing(unit.version, revision, actor):
@@ -375,7 +374,7 @@ def criterion_add(*, outcome: LearningOutcome, revision: int, actor, text: str) 
     return criterion
 
 
-def criterion_update(*, criterion: AssessmentCriterion, revision: int, actor, text: str) -> AssessmentCriterion:
+def criterion_update(*, criterion: AssessmentCriterion, revision: int, actor: User, text: str) -> AssessmentCriterion:
     unit = criterion.outcome.unit
     with _editing(unit.version, revision, actor):
         previous, criterion.text = criterion.text, text.strip()
@@ -385,7 +384,7 @@ def criterion_update(*, criterion: AssessmentCriterion, revision: int, actor, te
     return criterion
 
 
-def criterion_delete(*, criterion: AssessmentCriterion, revision: int, actor) -> None:
+def criterion_delete(*, criterion: AssessmentCriterion, revision: int, actor: User) -> None:
     unit = criterion.outcome.unit
     with _editing(unit.version, revision, actor):
         criterion.delete()
@@ -394,7 +393,7 @@ def criterion_delete(*, criterion: AssessmentCriterion, revision: int, actor) ->
                text=criterion.text)
 
 
-def criterion_move(*, criterion: AssessmentCriterion, direction: Direction, revision: int, actor) -> None:
+def criterion_move(*, criterion: AssessmentCriterion, direction: Direction, revision: int, actor: User) -> None:
     """Move a criterion up or down within its learning outcome."""
     outcome = criterion.outcome
     with _editing(outcome.unit.version, revision, actor):

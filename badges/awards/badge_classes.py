@@ -2,9 +2,7 @@
 
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -15,6 +13,7 @@ from badges.models import BadgeClass
 from badges.openbadges import ob2
 from centres.models import Centre, Role
 from centres.services import ServiceError, ensure_role
+from centres.web_urls import web_url_problem
 from qualifications.models import QualificationVersion, Unit
 
 User = get_user_model()
@@ -35,14 +34,6 @@ class BadgeError(ServiceError):
     pass
 
 
-def _http_url(value: str) -> bool:
-    try:
-        URLValidator(schemes=["http", "https"])(value)
-    except ValidationError:
-        return False
-    return True
-
-
 def _level(version: QualificationVersion, level: str = "") -> str:
     """The level named with its framework ("RQF 3", "EQF 4"): a bare number means little across borders."""
     level = level or version.level
@@ -56,7 +47,7 @@ def _give_image(badge: BadgeClass, png: bytes | None = None) -> None:
     badge.image.save(f"{slugify(badge.name)[:60] or 'badge'}-{badge.uuid.hex[:8]}.png", ContentFile(png), save=False)
 
 
-def _created(badge: BadgeClass, actor=None) -> BadgeClass:
+def _created(badge: BadgeClass, actor: User | None = None) -> BadgeClass:
     badge.save()
     audit_record(action="badge_class.created", actor=actor, centre=badge.centre, target=badge,
                  data={"kind": badge.kind, "name": badge.name, "unit": badge.unit_id, "version": badge.version_id})
@@ -157,7 +148,7 @@ def badge_class_create(
     name: str,
     description: str,
     criteria_narrative: str,
-    actor,
+    actor: User,
     image: bytes | None = None,
     tags: list[str] | tuple = (),
     alignments: list[dict] | tuple = (),
@@ -196,7 +187,7 @@ def _clean_alignments(alignments) -> list[dict]:
     cleaned = []
     for n, alignment in enumerate(alignments, start=1):
         item = {k: str(alignment.get(k, "")).strip() for k in ALIGNMENT_KEYS if str(alignment.get(k, "")).strip()}
-        if not item.get("targetName") or not _http_url(item.get("targetUrl", "")):
+        if not item.get("targetName") or web_url_problem(item.get("targetUrl", "")):
             raise BadgeError(_("Alignment %(n)s needs a name and a web address (https://…).") % {"n": n})
         cleaned.append(item)
     return cleaned

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from badges.awards.badge_classes import NON_FORMAL_KINDS
 from badges.awards.images import MAX_BYTES
+from centres.web_urls import validate_web_url
+from portfolios.evidence.files.png import PNG_SIGNATURE
 from portfolios.models import Evidence
 
 User = get_user_model()
@@ -63,7 +65,8 @@ class AwardByHandForm(forms.Form):
     recipient = LearnerChoiceField(label=_("Learner"), queryset=User.objects.none(),
                                    empty_label=_("Choose a learner"))
     narrative = forms.CharField(label=_("Why they earn it"), widget=forms.Textarea(attrs={"rows": 3}))
-    evidence_url = forms.URLField(label=_("Evidence (web address)"), required=False, assume_scheme="https")
+    evidence_url = forms.URLField(label=_("Evidence (web address)"), required=False, assume_scheme="https",
+                                  validators=[validate_web_url])
 
     def __init__(self, *args, learners, **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,8 +127,6 @@ class VerifyForm(forms.Form):
         if upload.size > MAX_PNG_BYTES:
             raise ValidationError(_("This file is larger than 5 MB: badge images are much smaller."))
         content = upload.read()
-        from badges.openbadges.verification import PNG_SIGNATURE
-
         if not content.startswith(PNG_SIGNATURE):
             raise ValidationError(_("This file is not a PNG image. Badge images with a badge inside are PNGs."))
         return content

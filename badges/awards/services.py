@@ -1,7 +1,5 @@
 """Awards: automatic on sign-off and completion, by hand or in bulk, revoked, and shared as the learner chooses."""
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,26 +9,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from assessment.models import UnitSignOff
 from audit.services import audit_record
+from badges.awards.announce import wallet_url
 from badges.awards.badge_classes import (
     NON_FORMAL_KINDS,
     BadgeError,
-    Kind,
-    _http_url,
-    badge_class_for_qualification,
-    badge_class_for_unit,
 )
 from badges.awards.selectors import shareable_evidence
-from badges.models import Award, BadgeClass
-from badges.openbadges import ob2
+from badges.models import Award, BadgeClass, Showcase
+from badges.openbadges.tasks import bake_award
+from centres.csv_files import CsvProblem, CsvUnreadable, csv_records
 from centres.models import Centre, Membership, Role
-from centres.services import CsvImportError, CsvProblem, ServiceError, ensure_role, has_role
+from centres.services import CsvImportError, ServiceError, ensure_role, has_role
+from centres.web_urls import web_url_problem
 from notifications.services import notify
 from portfolios.models import Enrolment
 
@@ -41,10 +36,11 @@ def award_badge(
     *,
     badge_class: BadgeClass,
     recipient,
-    actor,
+    actor: User,
     narrative: str = "",
     evidence_url: str = "",
     enrolment: Enrolment | None = None,
+    sign_off: UnitSignOff | None = None,
     issued_on: datetime | None = None,
 ) -> Award:
     """Award a badge to a learner of its centre: recorded, the learner told, the image baked once committed.
@@ -54,7 +50,7 @@ def award_badge(
     centre = badge_class.centre
     if not Membership.objects.filter(user=recipient, centre=centre, role=Role.LEARNER).exists():
         raise BadgeError(_("%(name)s is not a learner at %(centre)s.") % {"name": recipient, "centre": centre})
-    if evidence_url and not _http_url(evidence_url):
+    if evidence_url and web_url_problem(evidence_url.strip()):
         raise BadgeError(_("The evidence address must be a web address (https://…)."))
     issued_on = issued_on or timezone.now()
     with transaction.atomic():
@@ -64,6 +60,7 @@ def award_badge(
         award = Award.objects.create(
             badge_class=badge_class, recipient=recipient, recipient_email=recipient.email.lower(),
             issued_on=issued_on, narrative=narrative.strip(), evidence_url=evidence_url.strip(), enrolment=enrolment,
+            sign_off=sign_off,
             expires_at=issued_on + timedelta(days=badge_class.validity_days) if badge_class.validity_days else None,
             awarded_by=actor if getattr(actor, "is_authenticated", False) else None,
             status_index=0 if last is None else last + 1)
@@ -78,67 +75,15 @@ def award_badge(
     return award
 
 
-def _wallet_url(award: Award) -> str:
-    return f"{reverse('wallet')}#award-{award.uuid}"
-
-
 def _queue_baking(award_id: int) -> None:
-    from badges.tasks import bake_award
-
     bake_award.delay(award_id)
-
-
-def award_for_sign_off(*, sign_off_id: int) -> Award | None:
-    """The unit badge for a signed-off unit: once per enrolment and unit, whatever unlocks and re-sign-offs
-    follow. None when the sign-off has been unlocked since (its re-sign-off awards instead)."""
-    sign_off = (UnitSignOff.objects.select_related("enrolment_unit__unit", "signed_off_by")
-                .filter(pk=sign_off_id).first())
-    if sign_off is None:
-        return None
-    with transaction.atomic():
-        enrolment = (Enrolment.objects.select_for_update().select_related("centre", "learner")
-                     .get(pk=sign_off.enrolment_unit.enrolment_id))
-        unit = sign_off.enrolment_unit.unit
-        existing = Award.objects.filter(enrolment=enrolment, badge_class__kind=Kind.UNIT,
-                                        badge_class__unit=unit).first()
-        if existing is not None:
-            return existing
-        if UnitSignOff.objects.filter(pk=sign_off.pk, unlocked_at__isnull=False).exists():
-            return None
-        badge = badge_class_for_unit(unit=unit, centre=enrolment.centre)
-        narrative = (f"{sign_off.signed_off_by} signed off unit {unit.code} {unit.title} on "
-                     f"{timezone.localdate(sign_off.signed_off_at):%d %B %Y}: every assessment criterion was met, "
-                     "judged against the learner's evidence.")
-        return award_badge(badge_class=badge, recipient=enrolment.learner, actor=sign_off.signed_off_by,
-                           narrative=narrative, enrolment=enrolment)
-
-
-def award_for_completion(*, enrolment_id: int) -> Award | None:
-    """The qualification badge for a completed enrolment, once. None if it is no longer complete."""
-    with transaction.atomic():
-        enrolment = (Enrolment.objects.select_for_update().select_related("centre", "learner", "version")
-                     .filter(pk=enrolment_id).first())
-        if enrolment is None or enrolment.status != Enrolment.Status.COMPLETED:
-            return None
-        existing = Award.objects.filter(enrolment=enrolment, badge_class__kind=Kind.QUALIFICATION).first()
-        if existing is not None:
-            return existing
-        last = (UnitSignOff.objects.filter(enrolment_unit__enrolment=enrolment, unlocked_at__isnull=True)
-                .select_related("signed_off_by").order_by("-signed_off_at", "-pk").first())
-        codes = list(enrolment.enrolment_units.order_by("unit__position").values_list("unit__code", flat=True))
-        badge = badge_class_for_qualification(version=enrolment.version, centre=enrolment.centre)
-        narrative = (f"Completed {enrolment.version.title}: every unit signed off ({', '.join(codes)}) "
-                     f"on {timezone.localdate(enrolment.completed_at or timezone.now()):%d %B %Y}.")
-        return award_badge(badge_class=badge, recipient=enrolment.learner,
-                           actor=last.signed_off_by if last else enrolment.assessor,
-                           narrative=narrative, enrolment=enrolment)
 
 
 def _hand_award_problems(narrative: str, evidence_url: str) -> list[str]:
     problems = []
     if not narrative.strip():
         problems.append(_("say why this person earns the badge (the narrative)."))
-    if evidence_url.strip() and not _http_url(evidence_url.strip()):
+    if evidence_url.strip() and web_url_problem(evidence_url.strip()):
         problems.append(_("“%(url)s” is not a web address (https://…).") % {"url": evidence_url.strip()})
     return problems
 
@@ -148,7 +93,7 @@ def _check_hand_awardable(badge_class: BadgeClass) -> None:
         raise BadgeError(_("Unit and qualification badges are awarded when units are signed off, not by hand."))
 
 
-def award_by_hand(*, badge_class: BadgeClass, recipient, narrative: str, evidence_url: str = "", actor) -> Award:
+def award_by_hand(*, badge_class: BadgeClass, recipient, narrative: str, evidence_url: str = "", actor: User) -> Award:
     """A participation, skill or event badge for one learner, by a centre admin or the learner's assessor."""
     centre = badge_class.centre
     membership = Membership.objects.current().filter(user=recipient, centre=centre, role=Role.LEARNER).first()
@@ -190,21 +135,9 @@ class AwardRow:
 
 def _award_csv_rows(raw: bytes) -> list[tuple[int, dict[str, str]]]:
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise AwardCsvError([CsvProblem(1, _("the file is not UTF-8 text; save it as “CSV UTF-8”."))]) from error
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = [h.strip().lower().replace(" ", "_") for h in next(reader, [])]
-    missing = [c for c in ("email", "narrative") if c not in header]
-    if missing:
-        raise AwardCsvError([CsvProblem(1, _("missing column(s): %(cols)s. Expected: %(all)s.")
-                                        % {"cols": ", ".join(missing), "all": ", ".join(AWARD_CSV_COLUMNS)})])
-    rows = [(reader.line_num, {h: v.strip() for h, v in zip(header, values, strict=False)})
-            for values in reader if any(v.strip() for v in values)]
+        rows = csv_records(raw, required=("email", "narrative"), expected=AWARD_CSV_COLUMNS)
+    except CsvUnreadable as error:
+        raise AwardCsvError([CsvProblem(error.line, error.message)]) from error
     if not rows:
         raise AwardCsvError([CsvProblem(2, _("the file has nobody in it."))])
     if len(rows) > settings.LEAP_CSV_MAX_ROWS:
@@ -250,7 +183,7 @@ def awards_csv_validate(*, badge_class: BadgeClass, raw: bytes) -> list[AwardRow
     return result
 
 
-def awards_import_csv(*, badge_class: BadgeClass, raw: bytes, actor) -> list[Award]:
+def awards_import_csv(*, badge_class: BadgeClass, raw: bytes, actor: User) -> list[Award]:
     """Award a badge to everyone in a file, each with their own narrative: all of them, or — if any line is
     bad — nobody."""
     ensure_role(actor, badge_class.centre, Role.CENTRE_ADMIN)
@@ -265,7 +198,7 @@ def awards_import_csv(*, badge_class: BadgeClass, raw: bytes, actor) -> list[Awa
 
 # --- After the award -------------------------------------------------------------------------------------
 
-def award_revoke(*, award: Award, reason: str, actor) -> Award:
+def award_revoke(*, award: Award, reason: str, actor: User) -> Award:
     """A centre admin withdraws an award, with a reason the learner and any verifier are told."""
     centre = award.badge_class.centre
     ensure_role(actor, centre, Role.CENTRE_ADMIN)
@@ -273,23 +206,35 @@ def award_revoke(*, award: Award, reason: str, actor) -> Award:
     if not reason:
         raise BadgeError(_("Give the reason for revoking the badge."))
     with transaction.atomic():
-        award = Award.objects.select_for_update().select_related("badge_class", "recipient").get(pk=award.pk)
-        if award.revoked_at:
+        revoked = _revoke(award=award, reason=reason, actor=actor)
+        if revoked is None:
             raise BadgeError(_("This badge has already been revoked."))
-        award.revoked_at, award.revocation_reason = timezone.now(), reason
-        award.save(update_fields=["revoked_at", "revocation_reason"])
-        audit_record(action="badge.revoked", actor=actor, centre=centre, target=award,
-                     subject=award.enrolment or award.recipient,
-                     data={"award": str(award.uuid), "badge": award.badge_class.name,
-                           "recipient": award.recipient_email, "status_index": award.status_index, "reason": reason})
-        notify(recipient=award.recipient, kind="badge_revoked", url=_wallet_url(award),
+    return revoked
+
+
+def _revoke(*, award: Award, reason: str, actor: User, tell_learner: bool = True) -> Award | None:
+    """Revoke under the award's row lock; None if it was revoked already."""
+    award = (Award.objects.select_for_update(of=("self",)).select_related("badge_class__centre", "recipient")
+             .get(pk=award.pk))
+    if award.revoked_at:
+        return None
+    centre = award.badge_class.centre
+    award.revoked_at, award.revocation_reason = timezone.now(), reason
+    award.save(update_fields=["revoked_at", "revocation_reason"])
+    audit_record(action="badge.revoked", actor=actor, centre=centre, target=award,
+                 subject=award.enrolment or award.recipient,
+                 data={"award": str(award.uuid), "badge": award.badge_class.name,
+                       "recipient": award.recipient_email, "status_index": award.status_index, "reason": reason})
+    if tell_learner:
+        notify(recipient=award.recipient, kind="badge_revoked", url=wallet_url(award),
                context={"learner_name": award.recipient.first_name, "badge_name": award.badge_class.name,
                         "centre_name": centre.name, "reason": reason})
     return award
 
 
 def award_set_sharing(
-    *, award: Award, actor, show_name_publicly: bool, in_showcase: bool, public_evidence_ids: list[int] | tuple = ()
+    *, award: Award, actor: User, show_name_publicly: bool, in_showcase: bool,
+    public_evidence_ids: list[int] | tuple = (),
 ) -> Award:
     """The learner chooses what the public sees of their badge: their name, the showcase, which evidence."""
     if actor.pk != award.recipient_id:
@@ -311,10 +256,8 @@ def award_set_sharing(
     return award
 
 
-def showcase_set_enabled(*, actor, enabled: bool):
+def showcase_set_enabled(*, actor: User, enabled: bool):
     """The learner turns their public showcase of chosen badges on or off."""
-    from badges.models import Showcase
-
     with transaction.atomic():
         showcase, _created = Showcase.objects.get_or_create(user=actor)
         if showcase.enabled != enabled:
@@ -324,15 +267,3 @@ def showcase_set_enabled(*, actor, enabled: bool):
     return showcase
 
 
-def award_announce(*, award: Award) -> None:
-    """Tell the learner of a new badge, with the baked badge (OB 2.0 PNG) attached when there is one."""
-    badge_class, recipient = award.badge_class, award.recipient
-    attachments = []
-    if award.baked_ob2:
-        attachments.append({"storage_name": award.baked_ob2.name, "mimetype": "image/png",
-                            "filename": f"{slugify(badge_class.name)[:60] or 'badge'}.png"})
-    notify(recipient=recipient, kind="badge_awarded", url=_wallet_url(award), attachments=attachments,
-           context={"learner_name": recipient.first_name, "badge_name": badge_class.name,
-                    "centre_name": badge_class.centre.name, "narrative": award.narrative,
-                    "image_url": ob2.badge_image_url(badge_class),
-                    "expires": award.expires_at.date().isoformat() if award.expires_at else ""})

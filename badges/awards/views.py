@@ -65,7 +65,8 @@ def badge_class_create(request: HttpRequest) -> HttpResponse:
     form = BadgeClassForm(*posted(request, files=True))
     if request.method == "POST" and form.is_valid():
         try:
-            badge = badge_classes.badge_class_create(centre=request.leap.centre, actor=request.user, **form.cleaned_data)
+            badge = badge_classes.badge_class_create(centre=request.leap.centre, actor=request.user,
+                                                     **form.cleaned_data)
         except BadgeImageError as error:
             form.add_error("image", str(error))
         except ServiceError as error:

@@ -12,14 +12,15 @@ import qrcode.image.svg
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from badges.certificates.services import certificate_status, certificate_verification_url
+from badges.certificates.selectors import certificate_status, certificate_verification_url
 from badges.models import Certificate
 from centres.models import Centre
+from portfolios.evidence.files.png import PNG_SIGNATURE
 
 HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 DEFAULT_BRAND, DEFAULT_ACCENT = "#0B5CAB", "#F5B400"
 LOGO_MAX_BYTES = 2 * 1024 * 1024
-LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+LOGO_TYPES = {PNG_SIGNATURE: "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
 def qr_svg(payload: str) -> bytes:

@@ -19,16 +19,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import audit_record
+from badges.certificates.tasks import render_certificate_pdf
 from badges.models import Certificate, CertificateRule
 from centres.models import Centre, Role
 from centres.services import ServiceError, has_role
@@ -64,12 +64,6 @@ DEFAULT_RULES: dict[str, TierRule] = {
     Tier.ACHIEVEMENT: TierRule(Tier.ACHIEVEMENT, True, 1, True, pass_mark="All units achieved"),
     Tier.DIPLOMA: TierRule(Tier.DIPLOMA, True, 300, True, pass_mark="All units achieved"),
 }
-
-
-class CertificateStatus:
-    VALID = "valid"
-    REVOKED = "revoked"
-    REPLACED = "replaced"
 
 
 # --- Rules ---------------------------------------------------------------------------------------------
@@ -118,7 +112,7 @@ def certificate_tier_for(enrolment: Enrolment) -> str | None:
     return next((tier for tier, problems in certificate_tier_problems(enrolment).items() if not problems), None)
 
 
-def certificate_rules_set(*, centre: Centre, actor, rules: list[TierRule]) -> list[CertificateRule]:
+def certificate_rules_set(*, centre: Centre, actor: User, rules: list[TierRule]) -> list[CertificateRule]:
     if not has_role(actor, centre, Role.CENTRE_ADMIN):
         raise PermissionDenied
     saved = []
@@ -140,17 +134,6 @@ def certificate_rules_set(*, centre: Centre, actor, rules: list[TierRule]) -> li
 
 
 # --- What a certificate says ----------------------------------------------------------------------------
-
-def certificate_verification_url(certificate: Certificate) -> str:
-    """The absolute address the QR code carries."""
-    return settings.SITE_URL + reverse("certificate_verify", args=[certificate.uuid])
-
-
-def certificate_status(certificate: Certificate) -> str:
-    if certificate.revoked_at is None:
-        return CertificateStatus.VALID
-    replaced = getattr(certificate, "replaced_by", None) if certificate.pk else None
-    return CertificateStatus.REPLACED if replaced else CertificateStatus.REVOKED
 
 
 def certificate_content(enrolment: Enrolment, *, tier: str, rule: TierRule, issued_on: datetime) -> dict:
@@ -198,12 +181,12 @@ def _unused_number(centre: Centre, year: int) -> str:
 
 # --- Acts -------------------------------------------------------------------------------------------
 
-def _ensure_admin(actor, centre: Centre) -> None:
+def _ensure_admin(actor: User, centre: Centre) -> None:
     if not (actor.is_authenticated and has_role(actor, centre, Role.CENTRE_ADMIN)):
         raise PermissionDenied
 
 
-def _create(*, enrolment: Enrolment, tier: str, rule: TierRule, actor, replaces: Certificate | None = None):
+def _create(*, enrolment: Enrolment, tier: str, rule: TierRule, actor: User, replaces: Certificate | None = None):
     now = timezone.now()
     certificate = Certificate.objects.create(
         number=_unused_number(enrolment.centre, timezone.localdate(now).year), centre=enrolment.centre,
@@ -220,12 +203,10 @@ def _create(*, enrolment: Enrolment, tier: str, rule: TierRule, actor, replaces:
 
 
 def _queue_render(certificate_id: int) -> None:
-    from badges.tasks import render_certificate_pdf
-
     render_certificate_pdf.delay(certificate_id)
 
 
-def certificate_issue(*, enrolment: Enrolment, actor, tier: str | None = None) -> Certificate:
+def certificate_issue(*, enrolment: Enrolment, actor: User, tier: str | None = None) -> Certificate:
     """A centre admin issues the certificate an enrolment has earned (the highest tier, unless one is named).
 
     The PDF is rendered by a worker once this commits; the learner is told.
@@ -253,7 +234,7 @@ def certificate_issue(*, enrolment: Enrolment, actor, tier: str | None = None) -
     return certificate
 
 
-def certificate_reissue(*, certificate: Certificate, actor, reason: str) -> Certificate:
+def certificate_reissue(*, certificate: Certificate, actor: User, reason: str) -> Certificate:
     """A correction: a new certificate with a new number, drawn afresh from the enrolment; the old one is kept,
     revoked as replaced, and its verification page points to the new one."""
     _ensure_admin(actor, certificate.centre)
@@ -285,7 +266,7 @@ def certificate_reissue(*, certificate: Certificate, actor, reason: str) -> Cert
     return new
 
 
-def certificate_revoke(*, certificate: Certificate, actor, reason: str) -> Certificate:
+def certificate_revoke(*, certificate: Certificate, actor: User, reason: str) -> Certificate:
     _ensure_admin(actor, certificate.centre)
     reason = reason.strip()
     if not reason:
@@ -294,26 +275,29 @@ def certificate_revoke(*, certificate: Certificate, actor, reason: str) -> Certi
         locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if locked.revoked_at is not None:
             raise CertificateError(_("This certificate is already revoked."))
-        locked.revoked_at, locked.revocation_reason = timezone.now(), reason
-        locked.save(update_fields=["revoked_at", "revocation_reason"])
-        audit_record(action="certificate.revoked", actor=actor, centre=locked.centre, target=locked,
-                     subject=locked.enrolment, data={"number": locked.number, "reason": reason})
+        _revoke(locked, reason=reason, actor=actor)
     certificate.revoked_at, certificate.revocation_reason = locked.revoked_at, locked.revocation_reason
     return certificate
 
 
-def certificate_render(*, certificate_id: int) -> bool:
-    """Render and store a certificate's PDF once. Safe to run twice: a stored PDF is never replaced."""
-    from badges.certificates.pdf import certificate_pdf_bytes
+def _revoke(locked: Certificate, *, reason: str, actor: User) -> None:
+    locked.revoked_at, locked.revocation_reason = timezone.now(), reason
+    locked.save(update_fields=["revoked_at", "revocation_reason"])
+    audit_record(action="certificate.revoked", actor=actor, centre=locked.centre, target=locked,
+                 subject=locked.enrolment, data={"number": locked.number, "reason": reason})
 
-    certificate = Certificate.objects.select_related("centre").filter(pk=certificate_id).first()
-    if certificate is None or certificate.pdf:
-        return False
-    body = certificate_pdf_bytes(certificate)  # outside the lock: rendering takes a moment
+
+def certificates_revoke_for_reopened(*, enrolment: Enrolment, reason: str, actor: User) -> list[Certificate]:
+    """A unit of the enrolment was reopened: its certificates whose tier rule it no longer meets (those that need
+    every unit signed off) are revoked with the unlock's reason. The caller holds the enrolment's lock."""
+    rules = certificate_rules_for(enrolment.centre)
+    revoked = []
     with transaction.atomic():
-        locked = Certificate.objects.select_for_update().get(pk=certificate_id)
-        if locked.pdf:
-            return False
-        locked.pdf.save(f"{locked.uuid.hex}.pdf", ContentFile(body), save=False)
-        Certificate.objects.filter(pk=certificate_id).update(pdf=locked.pdf.name)
-    return True
+        for certificate in Certificate.objects.select_for_update().filter(enrolment=enrolment,
+                                                                           revoked_at__isnull=True):
+            if tier_problems(enrolment, rules[certificate.tier]):
+                _revoke(certificate, reason=reason, actor=actor)
+                revoked.append(certificate)
+    return revoked
+
+

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import posted, public, signed_in
-from badges.certificates import services
+from badges.certificates import selectors, services
 from badges.certificates.forms import CertificateIssueForm, CertificateReasonForm, CertificateRuleForm
+from badges.certificates.tasks import render_certificate_pdf
 from badges.models import Certificate
 from centres.access import role_required
 from centres.models import STAFF_ROLES, Role
@@ -63,9 +64,9 @@ def certificate_verify(request: HttpRequest, uuid: UUID) -> HttpResponse:
     return render(request, "badges/certificate_verify.html", {
         "certificate": certificate,
         "content": certificate.content,
-        "status": services.certificate_status(certificate),
+        "status": selectors.certificate_status(certificate),
         "replaced_by": getattr(certificate, "replaced_by", None),
-        "verification_url": services.certificate_verification_url(certificate),
+        "verification_url": selectors.certificate_verification_url(certificate),
         "may_download": signed_in_user and (certificate.recipient_id == request.user.pk
                                             or _is_staff_of(request, certificate.centre_id)),
         "may_manage": signed_in_user and _may_manage(request, certificate),
@@ -79,8 +80,6 @@ def certificate_verify(request: HttpRequest, uuid: UUID) -> HttpResponse:
 def certificate_pdf(request: HttpRequest, uuid: UUID) -> HttpResponse:
     certificate = get_certificate_for(request, uuid)
     if not certificate.pdf:
-        from badges.tasks import render_certificate_pdf
-
         render_certificate_pdf.delay(certificate.pk)  # idempotent: asking again never renders twice
         certificate.refresh_from_db(fields=["pdf"])
         if not certificate.pdf:
@@ -169,6 +168,6 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
                .select_related("learner", "version").order_by("completed_at")[:LIST_PAGE_SIZE])
     page = Paginator(issued, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "badges/certificate_list.html", {
-        "page": page, "rows": [(c, services.certificate_status(c)) for c in page], "waiting": waiting,
+        "page": page, "rows": [(c, selectors.certificate_status(c)) for c in page], "waiting": waiting,
         "rule_forms": forms,
     })

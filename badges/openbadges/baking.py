@@ -6,7 +6,6 @@ itself is kept byte for byte and baking the same award twice gives the same file
 """
 
 import json
-import struct
 import zlib
 
 from django.core.files.base import ContentFile
@@ -14,64 +13,36 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from badges.awards.announce import award_announce
 from badges.models import Award
 from badges.openbadges import ob2, ob3
+from portfolios.evidence.files.png import PNG_SIGNATURE, PngChunk, PngError, png_checked_chunks, png_chunk
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TEXT_CHUNKS = (b"iTXt", b"tEXt", b"zTXt")
 OB2_KEYWORD = "openbadges"
 OB3_KEYWORD = "openbadgecredential"
+BakingError = PngError
 
 
-class BakingError(ValueError):
-    pass
-
-
-def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:
-    """The (type, data) chunks of a PNG, checked as far as baking needs: signature, lengths, CRCs, IEND."""
-    if not png.startswith(PNG_SIGNATURE):
-        raise BakingError("not a PNG image")
-    chunks, pos = [], len(PNG_SIGNATURE)
-    while pos < len(png):
-        if pos + 8 > len(png):
-            raise BakingError("truncated PNG chunk header")
-        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
-        data = png[pos + 8:pos + 8 + length]
-        crc = png[pos + 8 + length:pos + 12 + length]
-        if len(data) != length or len(crc) != 4 or struct.unpack(">I", crc)[0] != zlib.crc32(kind + data):
-            raise BakingError(f"damaged PNG chunk {kind!r}")
-        chunks.append((kind, data))
-        pos += 12 + length
-        if kind == b"IEND":
-            break
-    if not chunks or chunks[0][0] != b"IHDR" or chunks[-1][0] != b"IEND":
-        raise BakingError("a PNG must start with IHDR and end with IEND")
-    return chunks
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def _keyword_of(kind: bytes, data: bytes) -> str | None:
-    return data.split(b"\x00", 1)[0].decode("latin-1") if kind in TEXT_CHUNKS else None
+def _keyword_of(chunk: PngChunk) -> str | None:
+    return chunk.data.split(b"\x00", 1)[0].decode("latin-1") if chunk.kind in TEXT_CHUNKS else None
 
 
 def bake_png(png: bytes, keyword: str, text: str) -> bytes:
     """The PNG with `text` in an uncompressed iTXt chunk under `keyword`, replacing any earlier one."""
-    chunks = [(k, d) for k, d in _chunks(png) if _keyword_of(k, d) != keyword]
+    chunks = [chunk for chunk in png_checked_chunks(png) if _keyword_of(chunk) != keyword]
     # iTXt: keyword, NUL, compression flag and method (0, 0), empty language tag and translated keyword.
     itxt = b"\x00".join([keyword.encode("latin-1"), b"\x00\x00", b"", text.encode("utf-8")])
-    body = b"".join(_chunk(k, d) for k, d in chunks[:-1])
-    return PNG_SIGNATURE + body + _chunk(b"iTXt", itxt) + _chunk(b"IEND", b"")
+    body = b"".join(chunk.raw for chunk in chunks[:-1])
+    return PNG_SIGNATURE + body + png_chunk(b"iTXt", itxt) + png_chunk(b"IEND", b"")
 
 
 def unbake_png(png: bytes, keyword: str) -> str | None:
     """The text baked under `keyword` (iTXt, compressed or not, or tEXt), or None."""
-    for kind, data in _chunks(png):
-        if _keyword_of(kind, data) != keyword:
+    for chunk in png_checked_chunks(png):
+        if _keyword_of(chunk) != keyword:
             continue
-        rest = data.split(b"\x00", 1)[1]
+        kind, rest = chunk.kind, chunk.data.split(b"\x00", 1)[1]
         if kind == b"tEXt":
             return rest.decode("latin-1")
         if kind == b"zTXt":
@@ -96,8 +67,6 @@ def award_bake(*, award_id: int) -> Award | None:
     award = _bake_one(award_id, "baked_ob2", lambda award: (OB2_KEYWORD, ob2.assertion(award)))
     if award is not None and not award.revoked_at:
         if not was_baked and award.baked_ob2:
-            from badges.awards.services import award_announce
-
             with transaction.atomic():
                 award_announce(award=award)  # once: the first time the badge is baked
         award = _bake_one(award_id, "baked_ob3", lambda award: (OB3_KEYWORD, ob3.signed_credential(award)))

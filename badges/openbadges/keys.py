@@ -33,6 +33,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from audit.services import audit_record
 from badges.models import IssuerKey
 from badges.openbadges.crypto.contexts import MULTIKEY_V1
@@ -192,7 +193,7 @@ def issuer_key(centre: Centre, algorithm: str) -> IssuerKey:
     return key
 
 
-def rotate_issuer_key(*, centre: Centre, algorithm: str, actor) -> IssuerKey:
+def rotate_issuer_key(*, centre: Centre, algorithm: str, actor: User) -> IssuerKey:
     """Retire the centre's current key (it still verifies what it signed) and make a new one. Centre admins only."""
     ensure_role(actor, centre, Role.CENTRE_ADMIN)
     if algorithm not in IssuerKey.Algorithm.values:

@@ -5,12 +5,15 @@ Each document lives at its own `id`, an absolute URL under settings.SITE_URL, so
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import Resolver404, ResolverMatch, resolve, reverse
 
 from badges.models import Award, BadgeClass
 from centres.models import Centre
+from centres.web_urls import web_url_problem
 from portfolios.models import Evidence
 
 CONTEXT = "https://w3id.org/openbadges/v2"
@@ -20,6 +23,38 @@ ALIGNMENT_KEYS = ("targetName", "targetUrl", "targetDescription", "targetFramewo
 
 def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
+
+
+def stored_url(value: Any) -> str | None:
+    """A web address read back from the database, or None if it is not one that can go into a document we sign
+    (stored before the check, or changed by hand): a credential is built from whatever is stored, never fails."""
+    return value if web_url_problem(value) is None else None
+
+
+def centre_url(centre: Centre) -> str:
+    return stored_url(centre.website) or settings.SITE_URL
+
+
+def our_path(url: Any) -> str | None:
+    """The path of one of our own absolute URLs (the scheme and host of SITE_URL, no query), else None."""
+    if not isinstance(url, str):
+        return None
+    try:
+        ours, theirs = urlsplit(settings.SITE_URL), urlsplit(url)
+    except ValueError:
+        return None
+    if (theirs.scheme, theirs.netloc.lower()) != (ours.scheme, ours.netloc.lower()) or theirs.query:
+        return None
+    return theirs.path
+
+
+def our_match(url: Any) -> ResolverMatch | None:
+    """The URL pattern one of our own absolute URLs resolves to, else None."""
+    path = our_path(url)
+    try:
+        return resolve(path) if path is not None else None
+    except Resolver404:
+        return None
 
 
 def assertion_url(award: Award) -> str:
@@ -75,8 +110,8 @@ def assertion(award: Award) -> dict:
 def evidence_of(award: Award) -> list[dict]:
     """The evidence URL given at award time, then the accepted evidence the learner chose to make public."""
     items = []
-    if award.evidence_url:
-        items.append({"type": "Evidence", "id": award.evidence_url})
+    if url := stored_url(award.evidence_url):
+        items.append({"type": "Evidence", "id": url})
     chosen = award.public_evidence.filter(enrolment__learner_id=award.recipient_id, status=Evidence.Status.ACCEPTED,
                                           enrolment__centre_id=award.badge_class.centre_id)
     for evidence in chosen.order_by("activity_date", "pk"):
@@ -107,7 +142,8 @@ def badge_class(badge: BadgeClass) -> dict:
         "criteria": {"id": f"{url}#criteria", "narrative": badge.criteria_narrative},
         "issuer": issuer_url(badge.centre),
     }
-    alignment = [{k: a[k] for k in ALIGNMENT_KEYS if a.get(k)} for a in badge.alignments]
+    alignment = [{k: a[k] for k in ALIGNMENT_KEYS if a.get(k)} for a in badge.alignments
+                 if stored_url(a.get("targetUrl"))]
     if alignment:
         data["alignment"] = alignment
     if badge.tags:
@@ -121,7 +157,7 @@ def issuer(centre: Centre) -> dict:
         "type": "Issuer",
         "id": issuer_url(centre),
         "name": centre.name,
-        "url": centre.website or settings.SITE_URL,
+        "url": centre_url(centre),
         "revocationList": revocation_list_url(centre),
     }
 

@@ -16,20 +16,21 @@
   issuer's keys, then revocation and the validity dates, looked up locally. Nothing is fetched.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import jwt as pyjwt
 from django.conf import settings
 from django.db import transaction
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from badges.models import Award, BadgeClass, IssuerKey
 from badges.openbadges import ob2, status_lists
+from badges.openbadges.addresses import award_of_credential, centre_of_issuer, credential_url
 from badges.openbadges.crypto.contexts import OB_V3P0, VC_V2
 from badges.openbadges.crypto.data_integrity import sign_eddsa_rdfc_2022, verify_eddsa_rdfc_2022, xsd_datetime
 from badges.openbadges.crypto.jwt import sign_vc_jwt, verify_vc_jwt
@@ -54,22 +55,12 @@ UNKNOWN_ISSUER, TAMPERED, INVALID = "unknown_issuer", "tampered", "invalid"
 DATA_INTEGRITY, VC_JWT = "eddsa-rdfc-2022", "VC-JWT"
 
 
-# --- Addresses -----------------------------------------------------------------------------------------
-
-def credential_url(award: Award) -> str:
-    return ob2.absolute(reverse("ob3_credential", args=[award.uuid]))
-
-
-def jwt_url(award: Award) -> str:
-    return ob2.absolute(reverse("ob3_credential_jwt", args=[award.uuid]))
-
-
 # --- The credential ------------------------------------------------------------------------------------
 
 def issuer_profile(centre: Centre) -> dict[str, Any]:
     """The issuer as an OB 3.0 Profile: embedded in each credential, and served (with its keys) at its id."""
     profile = {"id": issuer_id(centre), "type": ["Profile"], "name": centre.name,
-               "url": centre.website or settings.SITE_URL}
+               "url": ob2.centre_url(centre)}
     if centre.country:
         profile["address"] = {"type": ["Address"], "addressCountryCode": centre.country.upper()}
     return profile
@@ -100,7 +91,7 @@ def _eu_elements(badge: BadgeClass) -> list[dict[str, Any]]:
 
 def _alignments(badge: BadgeClass) -> list[dict[str, Any]]:
     own = [{"type": ["Alignment"], **{key: str(a[key]) for key in ALIGNMENT_KEYS if a.get(key)}}
-           for a in badge.alignments if a.get("targetName") and a.get("targetUrl")]
+           for a in badge.alignments if a.get("targetName") and ob2.stored_url(a.get("targetUrl"))]
     return own + _eu_elements(badge)
 
 
@@ -140,7 +131,7 @@ def _evidence(award: Award) -> list[dict[str, Any]]:
     The credential is signed once and cannot be withdrawn, so learner evidence is named and linked to the public
     page (which shows it for as long as the learner chooses), never copied in: no reflection text.
     """
-    items = [{"id": award.evidence_url, "type": ["Evidence"]}] if award.evidence_url else []
+    items = [{"id": url, "type": ["Evidence"]}] if (url := ob2.stored_url(award.evidence_url)) else []
     chosen = award.public_evidence.filter(enrolment__learner_id=award.recipient_id, status=Evidence.Status.ACCEPTED,
                                           enrolment__centre_id=award.badge_class.centre_id)
     page = ob2.absolute(reverse("award_public", args=[award.uuid]))
@@ -192,40 +183,41 @@ def _locked_award(award: Award) -> Award:
     return Award.objects.select_for_update().select_related("badge_class__centre").get(pk=award.pk)
 
 
-def signed_credential(award: Award, *, resign: bool = False) -> dict[str, Any]:
-    """The credential with a Data Integrity proof (eddsa-rdfc-2022, the issuer's current Ed25519 key), signed on
-    first use and stored; later calls return the stored one unless ``resign``."""
-    if award.credential_ob3 and not resign:
-        return award.credential_ob3
+def _signed_once(award: Award, field: str, sign: Callable[[Award], Any], *, resign: bool) -> Any:
+    """What `sign` makes of the award (given it locked), stored in `field` on first use; later calls return the
+    stored value unless ``resign``. The row lock makes two first uses at once sign only once."""
+    if getattr(award, field) and not resign:
+        return getattr(award, field)
     with transaction.atomic():
         locked = _locked_award(award)
-        if locked.credential_ob3 and not resign:
-            award.credential_ob3 = locked.credential_ob3
-            return locked.credential_ob3
-        key = issuer_key(locked.badge_class.centre, IssuerKey.Algorithm.ED25519)
-        signed = sign_eddsa_rdfc_2022(credential(award), private_key=private_key_of(key),
-                                      verification_method=verification_method_id(key),
-                                      created=xsd_datetime(timezone.now()), proof_as_list=True)
-        Award.objects.filter(pk=award.pk).update(credential_ob3=signed)
-    award.credential_ob3 = signed
+        if getattr(locked, field) and not resign:
+            setattr(award, field, getattr(locked, field))
+            return getattr(locked, field)
+        signed = sign(locked)
+        Award.objects.filter(pk=award.pk).update(**{field: signed})
+    setattr(award, field, signed)
     return signed
 
 
+def signed_credential(award: Award, *, resign: bool = False) -> dict[str, Any]:
+    """The credential with a Data Integrity proof (eddsa-rdfc-2022, the issuer's current Ed25519 key)."""
+    def sign(locked: Award) -> dict[str, Any]:
+        key = issuer_key(locked.badge_class.centre, IssuerKey.Algorithm.ED25519)
+        return sign_eddsa_rdfc_2022(credential(award), private_key=private_key_of(key),
+                                    verification_method=verification_method_id(key),
+                                    created=xsd_datetime(timezone.now()), proof_as_list=True)
+
+    return _signed_once(award, "credential_ob3", sign, resign=resign)
+
+
 def signed_jwt(award: Award, *, resign: bool = False) -> str:
-    """The same credential as a VC-JWT (RS256, the issuer's current RSA key), signed on first use and stored."""
-    if award.credential_jwt and not resign:
-        return award.credential_jwt
-    with transaction.atomic():
-        locked = _locked_award(award)
-        if locked.credential_jwt and not resign:
-            award.credential_jwt = locked.credential_jwt
-            return locked.credential_jwt
+    """The same credential as a VC-JWT (RS256, the issuer's current RSA key)."""
+    def sign(locked: Award) -> str:
         unsigned = {key: value for key, value in signed_credential(award).items() if key != "proof"}
         key = issuer_key(locked.badge_class.centre, IssuerKey.Algorithm.RSA)
-        token = sign_vc_jwt(unsigned, private_key=private_key_of(key), kid=verification_method_id(key))
-        Award.objects.filter(pk=award.pk).update(credential_jwt=token)
-    award.credential_jwt = token
-    return token
+        return sign_vc_jwt(unsigned, private_key=private_key_of(key), kid=verification_method_id(key))
+
+    return _signed_once(award, "credential_jwt", sign, resign=resign)
 
 
 # --- Verifying -----------------------------------------------------------------------------------------
@@ -255,36 +247,6 @@ def _id_of(value: Any) -> str:
     if isinstance(value, dict):
         value = value.get("id")
     return value if isinstance(value, str) else ""
-
-
-def _our_match(url: str):
-    """The URL pattern one of our own absolute URLs resolves to, else None."""
-    try:
-        ours, theirs = urlsplit(settings.SITE_URL), urlsplit(url)
-    except ValueError:
-        return None
-    if (theirs.scheme, theirs.netloc.lower()) != (ours.scheme, ours.netloc.lower()) or theirs.query:
-        return None
-    try:
-        return resolve(theirs.path)
-    except Resolver404:
-        return None
-
-
-def centre_of_issuer(issuer: str) -> Centre | None:
-    match = _our_match(issuer) if issuer else None
-    if match is None or match.url_name != "ob3_issuer":
-        return None
-    centre = Centre.objects.filter(pk=match.kwargs["pk"]).first()
-    return centre if centre is not None and issuer_id(centre) == issuer else None
-
-
-def award_of_credential(credential_id: str, centre: Centre) -> Award | None:
-    match = _our_match(credential_id) if credential_id else None
-    if match is None or match.url_name != "ob3_credential":
-        return None
-    return (Award.objects.filter(uuid=match.kwargs["uuid"], badge_class__centre=centre)
-            .select_related("badge_class__centre", "recipient").first())
 
 
 def _moment(value: Any) -> datetime | None:

@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from badges.models import Award, IssuerKey
 from badges.openbadges import ob2
+from badges.openbadges.addresses import award_of_credential, credential_url
 from badges.openbadges.crypto.contexts import VC_V2
 from badges.openbadges.crypto.data_integrity import sign_eddsa_rdfc_2022, xsd_datetime
 from badges.openbadges.keys import issuer_id, issuer_key, private_key_of, verification_method_id
@@ -54,8 +55,6 @@ def revocation_list_entry(centre: Centre) -> dict[str, str]:
 
 
 def revocation_list(centre: Centre) -> dict[str, Any]:
-    from badges.openbadges.ob3 import credential_url
-
     revoked = []
     for award in _revoked(centre).order_by("revoked_at", "pk"):
         entry = {"id": credential_url(award)}
@@ -140,8 +139,6 @@ def _index(value: Any) -> int | None:
 def revocation_status(credential: dict[str, Any], centre: Centre) -> tuple[bool, str]:
     """(revoked, reason) by the credential's own status entries that point at the centre's lists, looked up in
     the database instead of fetched."""
-    from badges.openbadges.ob3 import award_of_credential
-
     for entry in _entries(credential):
         if entry.get("type") == REVOCATION_LIST_TYPE and entry.get("id") == revocation_list_url(centre):
             award = award_of_credential(str(credential.get("id", "")), centre)

@@ -20,9 +20,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.conf import settings
+import jwt as pyjwt
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -31,10 +30,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from badges.models import Award
+from badges.openbadges import addresses, ob2, ob3
+from badges.openbadges.baking import unbake_png
+from badges.openbadges.ob2 import our_path
+from portfolios.evidence.files.png import PNG_SIGNATURE
 
 logger = logging.getLogger(__name__)
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 OB3_KEYWORD, OB2_KEYWORD = "openbadgecredential", "openbadges"
 JWT_RE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -88,19 +90,17 @@ def _verify_png(png: bytes) -> Report:
     report = Report()
     if not png.startswith(PNG_SIGNATURE):
         return _invalid(report, _("This file is not a PNG image. Badge images with a badge inside are PNGs."))
-    from badges.openbadges.baking import unbake_png
-
     try:
-        ob3, ob2 = unbake_png(png, OB3_KEYWORD), unbake_png(png, OB2_KEYWORD)
+        baked_ob3, baked_ob2 = unbake_png(png, OB3_KEYWORD), unbake_png(png, OB2_KEYWORD)
     except Exception:  # a damaged file must give a message, never an error page
         logger.info("unreadable PNG submitted for verification", exc_info=True)
         return _invalid(report, _("This PNG image is damaged or unreadable, so no badge could be found in it."))
-    if ob3:
+    if baked_ob3:
         report.check(_("Badge found in the image"), True, _("The image carries an Open Badges 3.0 credential."))
-        report = _verify_text(ob3.strip(), report)
-    elif ob2:
+        report = _verify_text(baked_ob3.strip(), report)
+    elif baked_ob2:
         report.check(_("Badge found in the image"), True, _("The image carries an Open Badges 2.0 assertion."))
-        report = _verify_text(ob2.strip(), report)
+        report = _verify_text(baked_ob2.strip(), report)
     else:
         return _invalid(report, _("This PNG image has no Open Badge baked into it: it is only a picture."))
     if report.format:
@@ -168,8 +168,6 @@ def _verify_ob2(assertion: dict, report: Report, *, by_reference: bool = False) 
                                            "records.") % {"issuer": report.issuer})
     if award.revoked_at or by_reference:
         return _conclude_award(report, award)
-    from badges.openbadges import ob2
-
     changed = _differences(assertion, ob2.assertion(award))
     if changed:
         report.check(_("Matches the issuer's record"), False,
@@ -209,8 +207,6 @@ def _verify_data_integrity(credential: dict, report: Report) -> Report:
 
 
 def _verify_jwt(token: str, report: Report) -> Report:
-    import jwt as pyjwt
-
     report.format = _("Open Badges 3.0 (VC-JWT)")
     try:
         payload = pyjwt.decode(token, options={"verify_signature": False})
@@ -223,11 +219,9 @@ def _verify_jwt(token: str, report: Report) -> Report:
 
 def _verify_ob3(document_or_jwt: dict | str, claimed: dict, report: Report) -> Report:
     """Signature, revocation and dates, checked by ``badges.ob3`` with our own issuers' keys and records."""
-    from badges.openbadges import ob3
-
     issuer_id = _id_of(claimed.get("issuer"))
     try:
-        centre = ob3.centre_of_issuer(issuer_id) if _our_path(issuer_id) else None
+        centre = addresses.centre_of_issuer(issuer_id) if our_path(issuer_id) else None
         result = ob3.verify_credential(document_or_jwt) if centre else None
     except Exception:  # crafted input must give a report, never an error page
         logger.warning("credential could not be checked", exc_info=True)
@@ -289,21 +283,8 @@ def _datetime(value: Any) -> datetime | None:
 
 # --- Our own ids, resolved locally --------------------------------------------------------------------------
 
-def _our_path(url: Any) -> str | None:
-    """The path of one of our own URLs (same scheme and host as SITE_URL), else None."""
-    if not isinstance(url, str):
-        return None
-    try:
-        ours, theirs = urlsplit(settings.SITE_URL), urlsplit(url)
-    except ValueError:
-        return None
-    if (theirs.scheme, theirs.netloc.lower()) != (ours.scheme, ours.netloc.lower()) or theirs.query:
-        return None
-    return theirs.path
-
-
 def _our_view(url: Any):
-    path = _our_path(url)
+    path = our_path(url)
     if path is None:
         return None
     try:

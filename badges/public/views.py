@@ -11,9 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import posted, public, signed_in
+from badges.awards.badge_classes import BadgeError
 from badges.awards.forms import SharingForm, ShowcaseForm, VerifyForm
-from badges.awards.services import showcase_set_enabled
+from badges.awards.services import award_set_sharing, showcase_set_enabled
 from badges.models import Award, Showcase
+from badges.openbadges.verification import verify_submission
 from badges.public import selectors
 from badges.public.linkedin import add_to_profile_url
 from portfolios.evidence.views import stored_file_response
@@ -87,8 +89,6 @@ def verify(request: HttpRequest) -> HttpResponse:
             response.status_code = 429
             return response
         if form.is_valid():
-            from badges.openbadges.verification import verify_submission
-
             report = verify_submission(png_bytes=form.cleaned_data["image"], text=form.cleaned_data["text"])
     return render(request, "badges/verify.html", {"form": form, "report": report})
 
@@ -149,9 +149,6 @@ def award_sharing(request: HttpRequest, uuid) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Those choices could not be saved: pick only your accepted evidence."))
         return redirect("wallet")
-    from badges.awards.badge_classes import BadgeError
-    from badges.awards.services import award_set_sharing
-
     try:
         award_set_sharing(award=award, actor=request.user, in_showcase=form.cleaned_data["in_showcase"],
                           show_name_publicly=form.cleaned_data["show_name_publicly"],

@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -84,6 +84,15 @@ class UnitProgress:
     @property
     def percent(self) -> int:
         return percent(self.met, self.total)
+
+    @property
+    def signed_off(self) -> bool:
+        return self.enrolment_unit.locked_at is not None
+
+    @property
+    def reopened(self) -> bool:
+        """Signed off once, then unlocked by a moderator or centre admin: it is assessed again."""
+        return self.enrolment_unit.reopened_at is not None
 
 
 @dataclass
@@ -185,8 +194,6 @@ def caseload(*, enrolments: QuerySet[Enrolment], filters: CaseloadFilter) -> lis
     if filters.assessor:
         enrolments = enrolments.filter(assessor_id=filters.assessor)
     if filters.search:
-        from django.db.models import Q
-
         enrolments = enrolments.filter(Q(learner__first_name__icontains=filters.search)
                                        | Q(learner__last_name__icontains=filters.search)
                                        | Q(learner__email__icontains=filters.search))
@@ -202,11 +209,25 @@ def caseload(*, enrolments: QuerySet[Enrolment], filters: CaseloadFilter) -> lis
 
 
 def learners_not_enrolled(*, centre, assessor=None) -> QuerySet:
-    """Learner memberships with no active or paused enrolment: they belong on the caseload too."""
+    """Learner memberships with no enrolment at all at this centre (of any status): they belong on the caseload
+    too. A learner whose enrolments are all completed or withdrawn has been enrolled, so is not listed."""
     from centres.models import Membership
 
     learners = Membership.objects.current().learners().filter(centre=centre).select_related("user")
     if assessor is not None:
         learners = learners.filter(assessor=assessor)
-    busy = Enrolment.objects.filter(centre=centre, status__in=[Enrolment.Status.ACTIVE, Enrolment.Status.ON_BREAK])
-    return learners.exclude(user__in=busy.values("learner")).order_by("user__last_name", "user__first_name")
+    enrolled = Enrolment.objects.filter(centre=centre)
+    return learners.exclude(user__in=enrolled.values("learner")).order_by("user__last_name", "user__first_name")
+
+
+def assessor_counts(*, centre, assessor) -> dict[str, int]:
+    """The home's numbers for an assessor, one formula each: `learners` are the current learner memberships
+    assigned to them; `active`, `on_break` and `completed` count their enrolments at the centre by status."""
+    from centres.models import Membership
+
+    by_status = Enrolment.objects.filter(centre=centre, assessor=assessor).aggregate(
+        active=Count("pk", filter=Q(status=Enrolment.Status.ACTIVE)),
+        on_break=Count("pk", filter=Q(status=Enrolment.Status.ON_BREAK)),
+        completed=Count("pk", filter=Q(status=Enrolment.Status.COMPLETED)))
+    learners = Membership.objects.current().learners().filter(centre=centre, assessor=assessor).count()
+    return {"learners": learners, **by_status}

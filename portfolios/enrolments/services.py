@@ -6,9 +6,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import audit_record
 from centres.models import Membership, Role
 from centres.services import ServiceError, has_role
+from centres.workflow import check_move, move_status
 from notifications.services import notify
 from portfolios.models import Enrolment, EnrolmentUnit
 from qualifications.models import QualificationVersion, Unit
@@ -31,7 +33,7 @@ def rules_of_combination_problems(version: QualificationVersion, units: Iterable
     return problems
 
 
-def _ensure_may_manage_learner(actor, membership: Membership) -> None:
+def _ensure_may_manage_learner(actor: User, membership: Membership) -> None:
     if has_role(actor, membership.centre, Role.CENTRE_ADMIN):
         return
     if membership.assessor_id == actor.pk and has_role(actor, membership.centre, Role.ASSESSOR):
@@ -46,7 +48,7 @@ def enrolment_create(
     units: list[Unit],
     start_date: datetime.date,
     planned_end_date: datetime.date,
-    actor,
+    actor: User,
     assessor=None,
     moderator=None,
 ) -> Enrolment:
@@ -95,7 +97,7 @@ def enrolment_change_status(
     *,
     enrolment: Enrolment,
     status: str,
-    actor,
+    actor: User,
     return_date: datetime.date | None = None,
     reason: str = "",
 ) -> Enrolment:
@@ -106,16 +108,15 @@ def enrolment_change_status(
     if membership is None:
         raise ServiceError(_("This learner is no longer at the centre."))
     _ensure_may_manage_learner(actor, membership)
-    if status not in Enrolment.MOVES[enrolment.status]:
-        raise ServiceError(_("An enrolment that is %(now)s cannot become %(next)s.")
-                           % {"now": enrolment.get_status_display(), "next": Enrolment.Status(status).label})
+    check_move(enrolment, status)
+    if enrolment.status == Enrolment.Status.COMPLETED and status == Enrolment.Status.ACTIVE:
+        raise ServiceError(_("A completed enrolment becomes active again when one of its units is unlocked."))
     if status == Enrolment.Status.ON_BREAK and (return_date is None or return_date <= timezone.localdate()):
         raise ServiceError(_("A break needs a return date in the future."))
     if status == Enrolment.Status.WITHDRAWN and not reason.strip():
         raise ServiceError(_("Give the reason for the withdrawal."))
     with transaction.atomic():
-        previous = enrolment.status
-        enrolment.status = status
+        previous = move_status(enrolment, status)
         enrolment.break_return_date = return_date if status == Enrolment.Status.ON_BREAK else None
         enrolment.withdrawal_reason = reason.strip() if status == Enrolment.Status.WITHDRAWN else ""
         enrolment.completed_at = timezone.now() if status == Enrolment.Status.COMPLETED else None
@@ -128,29 +129,30 @@ def enrolment_change_status(
     return enrolment
 
 
-def enrolment_complete(*, enrolment: Enrolment, actor, units: list[str]) -> Enrolment:
+def enrolment_complete(*, enrolment: Enrolment, actor: User, units: list[str]) -> Enrolment:
     """Every unit signed off and the rules met: the enrolment is complete. Called by the sign-off, not a person,
-    so it checks only the state move."""
+    so it checks only the state move; one on break or withdrawn stays as it is. The caller holds the enrolment's
+    row lock and has read its status under it."""
     if enrolment.status != Enrolment.Status.ACTIVE:
         return enrolment
     with transaction.atomic():
-        now = timezone.now()
-        Enrolment.objects.filter(pk=enrolment.pk).update(status=Enrolment.Status.COMPLETED, completed_at=now,
-                                                         last_activity_at=now)
-        enrolment.status, enrolment.completed_at = Enrolment.Status.COMPLETED, now
+        move_status(enrolment, Enrolment.Status.COMPLETED)
+        enrolment.completed_at = enrolment.last_activity_at = timezone.now()
+        enrolment.save(update_fields=["status", "completed_at", "last_activity_at"])
         audit_record(action="enrolment.completed", actor=actor, centre=enrolment.centre, target=enrolment,
                      subject=enrolment, data={"units": units})
     return enrolment
 
 
-def enrolment_reopen(*, enrolment: Enrolment, actor, reason: str) -> Enrolment:
-    """A completed enrolment becomes active again because one of its units was unlocked."""
+def enrolment_reopen(*, enrolment: Enrolment, actor: User, reason: str) -> Enrolment:
+    """A completed enrolment becomes active again because one of its units was unlocked. The caller holds the
+    enrolment's row lock and has read its status under it."""
     if enrolment.status != Enrolment.Status.COMPLETED:
         return enrolment
     with transaction.atomic():
-        Enrolment.objects.filter(pk=enrolment.pk).update(status=Enrolment.Status.ACTIVE, completed_at=None,
-                                                         last_activity_at=timezone.now())
-        enrolment.status, enrolment.completed_at = Enrolment.Status.ACTIVE, None
+        move_status(enrolment, Enrolment.Status.ACTIVE)
+        enrolment.completed_at, enrolment.last_activity_at = None, timezone.now()
+        enrolment.save(update_fields=["status", "completed_at", "last_activity_at"])
         audit_record(action="enrolment.reopened", actor=actor, centre=enrolment.centre, target=enrolment,
                      subject=enrolment, data={"reason": reason})
     return enrolment

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import posted
 from centres.access import get_learner_for, role_required
-from centres.forms import ChangeAssessorForm
+from centres.forms import ChangeAssessorForm, assessors_of
 from centres.models import Membership, Role
 from centres.services import ServiceError
 from portfolios.access import can_manage, enrolments_visible_to, get_enrolment_for
@@ -108,8 +108,6 @@ def caseload(request: HttpRequest) -> HttpResponse:
     whole_centre = leap.has(ADMIN, Role.MODERATOR, Role.EXTERNAL_MODERATOR)
     assessors = None
     if whole_centre:
-        from centres.forms import assessors_of
-
         assessors = assessors_of(leap.centre)
     form = CaseloadFilterForm(request.GET or None, assessors=assessors,
                               qualifications=Qualification.objects.filter(centre=leap.centre))

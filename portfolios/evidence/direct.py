@@ -27,8 +27,10 @@ from botocore.exceptions import ClientError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from portfolios.evidence import files as evidence_files
 from portfolios.evidence.files import CheckedFile, FileRefused, check_upload
 from portfolios.evidence.services import EvidenceError, ensure_learner_may_change, evidence_file_register
@@ -64,7 +66,7 @@ def _s3() -> tuple[Any, str]:
     return default_storage.connection.meta.client, default_storage.bucket_name
 
 
-def upload_grant(*, evidence: Evidence, name: str, size: int, actor) -> UploadGrant:
+def upload_grant(*, evidence: Evidence, name: str, size: int, actor: User) -> UploadGrant:
     """Authorise one direct upload of at most `size` bytes to a new random key. Changes nothing yet: no audit."""
     ensure_learner_may_change(evidence, actor)
     if not 0 < size <= evidence_files.MAX_ANY_UPLOAD_BYTES:
@@ -89,7 +91,7 @@ def pending_upload_for(evidence: Evidence, pk: int) -> PendingUpload | None:
     return PendingUpload.objects.filter(evidence=evidence, pk=pk, expires_at__gt=timezone.now()).first()
 
 
-def upload_confirm(*, pending: PendingUpload, actor) -> EvidenceFile:
+def upload_confirm(*, pending: PendingUpload, actor: User) -> EvidenceFile:
     """Check the object the browser sent and attach it. A refused file is deleted and raises FileRefused."""
     evidence = pending.evidence
     ensure_learner_may_change(evidence, actor)
@@ -128,8 +130,11 @@ def _check_and_keep(client, bucket: str, pending: PendingUpload) -> tuple[Checke
         _discard(client, bucket, [pending])
         raise
     key = evidence_file_path(EvidenceFile(extension=checked.extension), checked.clean_name)
+    # The object's own headers, for any link made without response overrides: its sniffed type, a download.
     client.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": pending.key},
-                       CopySourceIfMatch=etag, MetadataDirective="REPLACE", ContentType=checked.content_type)
+                       CopySourceIfMatch=etag, MetadataDirective="REPLACE", ContentType=checked.content_type,
+                       ContentDisposition=content_disposition_header(as_attachment=True,
+                                                                     filename=checked.clean_name))
     return checked, key, size
 
 

@@ -25,6 +25,8 @@ class EvidenceDraftForm(forms.Form):
                                     queryset=AssessmentCriterion.objects.none(),
                                     widget=forms.CheckboxSelectMultiple)
     revision = forms.IntegerField(widget=forms.HiddenInput)
+    # Only on "Add evidence": the first save creates the draft once, however often it is sent.
+    draft_token = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, claimable, **kwargs):
         super().__init__(*args, **kwargs)

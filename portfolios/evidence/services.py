@@ -5,30 +5,24 @@ from collections.abc import Iterable
 from typing import IO
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile, File
-from django.db import transaction
+from django.core.files.base import File
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from audit.services import audit_record
 from centres.services import ServiceError
+from centres.workflow import move_status
 from notifications.services import notify
 from portfolios.enrolments.services import enrolment_touch
-from portfolios.evidence.files import (
-    HEIF_CONTENT_TYPES,
-    FileRefused,
-    check_upload,
-    heif_as_jpeg,
-    image_capture_time,
-    make_thumbnail,
-    sha256_of,
-    strip_image_location,
-    video_poster,
-)
+from portfolios.evidence.files import FileRefused, check_upload
+from portfolios.evidence.processing import evidence_file_process  # noqa: F401 (part of this module's interface)
 from portfolios.models import Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion, EvidenceFile, EvidenceSubmission
+from portfolios.tasks import process_evidence_file
 from qualifications.models import AssessmentCriterion
 
 DECLARATION = gettext_lazy(
@@ -42,14 +36,14 @@ class EvidenceError(ServiceError):
     pass
 
 
-def _ensure_learner(evidence_or_enrolment, actor) -> Enrolment:
+def _ensure_learner(evidence_or_enrolment, actor: User) -> Enrolment:
     enrolment = getattr(evidence_or_enrolment, "enrolment", evidence_or_enrolment)
     if enrolment.learner_id != actor.pk:
         raise PermissionDenied
     return enrolment
 
 
-def _ensure_editable(evidence: Evidence, actor=None) -> None:
+def _ensure_editable(evidence: Evidence, actor: User | None = None) -> None:
     if evidence_is_locked(evidence):
         record_lock_refusal(actor=actor, enrolment=evidence.enrolment, target=evidence, attempt="change evidence")
         raise EvidenceError(_("This evidence belongs to a signed-off unit and is locked."))
@@ -58,14 +52,14 @@ def _ensure_editable(evidence: Evidence, actor=None) -> None:
                               "Withdraw it first if your assessor has not started reviewing it."))
 
 
-def record_lock_refusal(*, actor, enrolment: Enrolment, target, attempt: str) -> None:
+def record_lock_refusal(*, actor: User, enrolment: Enrolment, target, attempt: str) -> None:
     """An attempt to change a locked unit's record is refused and leaves a trace in the audit trail."""
     with transaction.atomic():
         audit_record(action="lock.refused", actor=actor, centre=enrolment.centre, target=target, subject=enrolment,
                      data={"attempt": attempt})
 
 
-def ensure_learner_may_change(evidence: Evidence, actor) -> Enrolment:
+def ensure_learner_may_change(evidence: Evidence, actor: User) -> Enrolment:
     """The evidence is the actor's own, not submitted, and not part of a signed-off unit."""
     enrolment = _ensure_learner(evidence, actor)
     _ensure_editable(evidence, actor)
@@ -92,22 +86,56 @@ def claimable_criteria(enrolment: Enrolment):
     return AssessmentCriterion.objects.filter(unit__in=open_units)
 
 
-def evidence_create(*, enrolment: Enrolment, actor) -> Evidence:
+def ensure_may_add_evidence(*, enrolment: Enrolment, actor: User) -> None:
     _ensure_learner(enrolment, actor)
     if enrolment.status != Enrolment.Status.ACTIVE:
         raise EvidenceError(_("Evidence can be added only while the enrolment is active."))
-    with transaction.atomic():
-        evidence = Evidence.objects.create(enrolment=enrolment)
-        audit_record(action="evidence.created", actor=actor, centre=enrolment.centre, target=evidence,
-                     subject=enrolment)
+
+
+def evidence_create(*, enrolment: Enrolment, actor: User, draft_token: str = "") -> Evidence:
+    """A new draft. With the token of the "Add evidence" page, a repeated first save (a double tap, a retried
+    request) returns the draft that token already made."""
+    ensure_may_add_evidence(enrolment=enrolment, actor=actor)
+    made = Evidence.objects.filter(enrolment=enrolment, draft_token=draft_token).first() if draft_token else None
+    if made is not None:
+        return made
+    try:
+        with transaction.atomic():
+            evidence = Evidence.objects.create(enrolment=enrolment, draft_token=draft_token)
+            audit_record(action="evidence.created", actor=actor, centre=enrolment.centre, target=evidence,
+                         subject=enrolment)
+    except IntegrityError:  # the same first save, sent twice at once: the other request made it
+        return Evidence.objects.get(enrolment=enrolment, draft_token=draft_token)
     return evidence
+
+
+def evidence_delete_draft(*, evidence: Evidence, actor: User) -> None:
+    """The learner throws away a draft that was never submitted: its claims, files and stored bytes go (the bytes
+    once committed); the audit trail keeps what it was."""
+    enrolment = _ensure_learner(evidence, actor)
+    with transaction.atomic():
+        fresh = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        _ensure_editable(fresh, actor)
+        if fresh.status != Evidence.Status.DRAFT or fresh.submissions.exists():
+            raise EvidenceError(_("Only a draft that was never submitted can be deleted."))
+        files = list(fresh.files.all())
+        audit_record(action="evidence.draft_deleted", actor=actor, centre=enrolment.centre, target=fresh,
+                     subject=enrolment, data={"title": fresh.title, "files": [
+                         {"id": f.pk, "name": f.original_name, "sha256": f.sha256, "size": f.size} for f in files]})
+        storage = EvidenceFile._meta.get_field("file").storage
+        stored = [name for f in files for name in (f.file.name, f.thumbnail.name) if name]
+        stored += list(fresh.pending_uploads.values_list("key", flat=True))  # sent to S3, never confirmed
+        fresh.pending_uploads.all().delete()
+        EvidenceFile.objects.filter(evidence=fresh).delete()
+        fresh.delete()
+        transaction.on_commit(lambda: [storage.delete(name) for name in stored])
 
 
 def evidence_save_draft(
     *,
     evidence: Evidence,
     revision: int,
-    actor,
+    actor: User,
     title: str,
     reflection: str,
     method: str,
@@ -140,7 +168,7 @@ def evidence_save_draft(
     return evidence
 
 
-def evidence_file_attach(*, evidence: Evidence, upload: IO[bytes], name: str, size: int, actor) -> EvidenceFile:
+def evidence_file_attach(*, evidence: Evidence, upload: IO[bytes], name: str, size: int, actor: User) -> EvidenceFile:
     """Check a file by its content and attach it. A refused file raises FileRefused and stores nothing."""
     _ensure_learner(evidence, actor)
     _ensure_editable(evidence, actor)
@@ -160,7 +188,7 @@ def evidence_file_attach(*, evidence: Evidence, upload: IO[bytes], name: str, si
     return attached
 
 
-def evidence_file_register(*, evidence: Evidence, key: str, checked, size: int, actor) -> EvidenceFile:
+def evidence_file_register(*, evidence: Evidence, key: str, checked, size: int, actor: User) -> EvidenceFile:
     """Attach an object already in storage (a direct-to-S3 upload the server has confirmed)."""
     _ensure_learner(evidence, actor)
     _ensure_editable(evidence, actor)
@@ -178,12 +206,10 @@ def evidence_file_register(*, evidence: Evidence, key: str, checked, size: int, 
 
 
 def _queue_processing(attached: EvidenceFile) -> None:
-    from portfolios.tasks import process_evidence_file
-
     transaction.on_commit(lambda: process_evidence_file.delay(attached.pk))
 
 
-def evidence_file_remove(*, evidence_file: EvidenceFile, actor) -> None:
+def evidence_file_remove(*, evidence_file: EvidenceFile, actor: User) -> None:
     evidence = evidence_file.evidence
     _ensure_learner(evidence, actor)
     _ensure_editable(evidence, actor)
@@ -202,70 +228,7 @@ def evidence_file_remove(*, evidence_file: EvidenceFile, actor) -> None:
         transaction.on_commit(lambda: [storage.delete(name) for name in stored])
 
 
-def evidence_file_process(*, file_id: int) -> bool:
-    """Hash the file, strip GPS from photos, make a thumbnail or poster. Idempotent: done once only."""
-    with transaction.atomic():
-        attached = EvidenceFile.objects.select_for_update().filter(pk=file_id).first()
-        if attached is None or attached.processed_at:
-            return False
-        storage = attached.file.storage
-        old_name = None
-        if attached.kind == EvidenceFile.Kind.IMAGE:
-            with attached.file.open("rb") as handle:
-                taken = image_capture_time(handle)
-                # Cameras write local time without a zone: read it in the centre's zone.
-                attached.capture_time = timezone.make_aware(taken) if taken and timezone.is_naive(taken) else taken
-                handle.seek(0)
-                if attached.content_type in HEIF_CONTENT_TYPES:
-                    stripped = heif_as_jpeg(handle)
-                    if stripped is not None:
-                        _now_jpeg(attached)
-                else:
-                    stripped = strip_image_location(handle, attached.content_type)
-            if stripped is not None:
-                old_name = attached.file.name
-                attached.file.save(f"x{attached.extension}", ContentFile(stripped), save=False)
-                attached.size = len(stripped)
-                attached.location_removed = True
-            with attached.file.open("rb") as handle:
-                thumb = _thumbnail_or_none(handle)
-            if thumb:
-                attached.thumbnail.save("thumb.jpg", ContentFile(thumb), save=False)
-        elif attached.kind == EvidenceFile.Kind.VIDEO:
-            poster = _poster_or_none(attached)
-            if poster:
-                attached.thumbnail.save("poster.jpg", ContentFile(poster), save=False)
-        with attached.file.open("rb") as handle:
-            attached.sha256 = sha256_of(handle)
-        attached.processed_at = timezone.now()
-        attached.save()
-        if old_name:
-            transaction.on_commit(lambda: storage.delete(old_name))
-    return True
-
-
-def _now_jpeg(attached: EvidenceFile) -> None:
-    """A HEIC photo is kept as the JPEG made from it (browsers cannot show HEIC; its location is gone)."""
-    stem = attached.original_name.rsplit(".", 1)[0] if "." in attached.original_name else attached.original_name
-    attached.content_type, attached.extension, attached.original_name = "image/jpeg", ".jpg", f"{stem}.jpg"
-
-
-def _thumbnail_or_none(handle) -> bytes | None:
-    try:
-        return make_thumbnail(handle)
-    except Exception:  # HEIC without a decoder, say: the file stays valid, it just has no preview
-        return None
-
-
-def _poster_or_none(attached: EvidenceFile) -> bytes | None:
-    try:
-        path = attached.file.path
-    except NotImplementedError:  # object storage: posters need a local copy, skipped for now
-        return None
-    return video_poster(path)
-
-
-def evidence_submit(*, evidence: Evidence, revision: int, declared: bool, actor) -> Evidence:
+def evidence_submit(*, evidence: Evidence, revision: int, declared: bool, actor: User) -> Evidence:
     """The learner declares the work their own and submits it; the assessor is told at once."""
     enrolment = _ensure_learner(evidence, actor)
     _ensure_editable(evidence, actor)
@@ -278,8 +241,7 @@ def evidence_submit(*, evidence: Evidence, revision: int, declared: bool, actor)
         _claim_revision(evidence, revision)
         files = list(evidence.files.order_by("pk"))
         now = timezone.now()
-        resubmission = evidence.status == Evidence.Status.RETURNED
-        evidence.status = Evidence.Status.SUBMITTED
+        resubmission = move_status(evidence, Evidence.Status.SUBMITTED) == Evidence.Status.RETURNED
         evidence.submitted_at = evidence.declared_at = now
         evidence.review_started_at = None
         evidence.declaration = {
@@ -294,12 +256,12 @@ def evidence_submit(*, evidence: Evidence, revision: int, declared: bool, actor)
             evidence=evidence, number=evidence.submissions.count() + 1, submitted_at=now, title=evidence.title,
             reflection=evidence.reflection, declaration=evidence.declaration,
             claimed=[c.criterion_id for c in claims])
+        enrolment_touch(enrolment=enrolment)  # the enrolment row before the audit chain: one lock order everywhere
         audit_record(action="evidence.submitted", actor=actor, centre=enrolment.centre, target=evidence,
                      subject=enrolment,
                      data={"title": evidence.title, "criteria": criteria, "declaration": evidence.declaration,
                            "revision": submission.number, "units": sorted({c.unit_id for c in claims}),
                            "enrolment": enrolment.pk, "resubmission": resubmission})
-        enrolment_touch(enrolment=enrolment)
         notify(recipient=enrolment.assessor, kind="evidence_submitted", digestible=True,
                url=reverse("evidence_detail", args=[evidence.pk]),
                context={"assessor_name": enrolment.assessor.first_name, "learner_name": str(actor),
@@ -324,17 +286,15 @@ def evidence_submit_problems(evidence: Evidence) -> list[str]:
     return problems
 
 
-def evidence_withdraw(*, evidence: Evidence, actor) -> Evidence:
+def evidence_withdraw(*, evidence: Evidence, actor: User) -> Evidence:
     """Take back submitted evidence to change it, as long as the assessor has not started reviewing it."""
     enrolment = _ensure_learner(evidence, actor)
     with transaction.atomic():
         fresh = Evidence.objects.select_for_update().get(pk=evidence.pk)
-        if fresh.status != Evidence.Status.SUBMITTED:
-            raise EvidenceError(_("Only submitted evidence can be withdrawn."))
+        move_status(fresh, Evidence.Status.DRAFT, refusal=_("Only submitted evidence can be withdrawn."))
         if fresh.review_started_at:
             raise EvidenceError(_("Your assessor has started reviewing this evidence, so it can no longer be "
                                   "withdrawn."))
-        fresh.status = Evidence.Status.DRAFT
         fresh.revision += 1
         fresh.save(update_fields=["status", "revision", "updated_at"])
         EvidenceSubmission.objects.filter(evidence=fresh, withdrawn_at__isnull=True).update(withdrawn_at=timezone.now())

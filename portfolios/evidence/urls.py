@@ -12,6 +12,7 @@ urlpatterns = [
     path("evidence/<int:pk>/files/", views.evidence_upload, name="evidence_upload"),
     path("evidence/<int:pk>/files/<int:file_pk>/remove/", views.evidence_file_remove_view,
          name="evidence_file_remove"),
+    path("evidence/<int:pk>/delete/", views.evidence_delete, name="evidence_delete"),
     path("evidence/<int:pk>/submit/", views.evidence_submit_view, name="evidence_submit"),
     path("evidence/<int:pk>/withdraw/", views.evidence_withdraw_view, name="evidence_withdraw"),
     path("evidence/files/<int:pk>/", views.evidence_file_download, name="evidence_file"),

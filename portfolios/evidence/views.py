@@ -1,25 +1,31 @@
 import re
+import secrets
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from accounts.access import posted, signed_in
+from accounts.models import User
 from centres.models import Role
 from centres.services import ServiceError
 from portfolios.access import get_enrolment_for, get_evidence_file_for, get_evidence_for
 from portfolios.evidence import selectors
 from portfolios.evidence.files import MAX_ANY_UPLOAD_BYTES, FileRefused
+from portfolios.evidence.files.formats import served_as
 from portfolios.evidence.forms import EvidenceDraftForm, EvidenceSubmitForm
 from portfolios.evidence.services import (
     claimable_criteria,
+    ensure_may_add_evidence,
     evidence_create,
+    evidence_delete_draft,
     evidence_file_attach,
     evidence_file_remove,
     evidence_save_draft,
@@ -61,15 +67,71 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @signed_in
-@require_POST
+@csrf_exempt
 def evidence_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """"Add evidence": an empty form; nothing is stored until the first save (the form, the first autosave, or
+    a file sent from this page), which creates the draft. The page's token makes a repeated first save find it."""
+    request.upload_handlers.insert(0, CappedUploadHandler(request))  # before CSRF checking reads the body
+    return _evidence_new(request, pk)
+
+
+@csrf_protect
+def _evidence_new(request: HttpRequest, pk: int) -> HttpResponse:
     enrolment = get_enrolment_for(request, pk)
     try:
-        evidence = evidence_create(enrolment=enrolment, actor=request.user)
+        ensure_may_add_evidence(enrolment=enrolment, actor=request.user)
     except ServiceError as error:
         messages.error(request, str(error))
         return redirect("portfolio", pk=enrolment.pk)
+    form = EvidenceDraftForm(posted(request), claimable=claimable_criteria(enrolment),
+                             initial={"revision": 1, "draft_token": secrets.token_urlsafe(24)})
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["draft_token"]:
+        evidence = evidence_create(enrolment=enrolment, actor=request.user,
+                                   draft_token=form.cleaned_data["draft_token"])
+        try:
+            evidence = _save(form, evidence, request.user)
+        except ServiceError as error:
+            if evidence.revision == form.cleaned_data["revision"]:  # not a repeat of a save that was made
+                form.add_error(None, str(error))
+        if not form.errors:
+            return _first_saved(request, evidence)
+    if wants_json(request):
+        return JsonResponse({"ok": False, "errors": form.errors.get_json_data()}, status=400)
+    return render(request, "portfolios/evidence_edit.html", {
+        "enrolment": enrolment, "evidence": None, "form": form, "files": [],
+        "direct_uploads": direct_uploads(), "max_upload_mb": MAX_ANY_UPLOAD_BYTES // (1024 * 1024),
+        "units": selectors.criteria_by_unit(form.fields["criteria"].queryset),
+    })
+
+
+def _first_saved(request: HttpRequest, evidence: Evidence) -> HttpResponse:
+    if request.FILES:
+        _attach_uploads(request, evidence)
+    if wants_json(request):
+        return JsonResponse({"ok": True, "pk": evidence.pk, "revision": evidence.revision,
+                             "saved_at": evidence.updated_at.isoformat(),
+                             "edit_url": reverse("evidence_edit", args=[evidence.pk]),
+                             "autosave_url": reverse("evidence_autosave", args=[evidence.pk]),
+                             "upload_url": reverse("evidence_upload", args=[evidence.pk]),
+                             "presign_url": reverse("evidence_upload_presign", args=[evidence.pk])})
+    messages.success(request, _("Draft saved."))
     return redirect("evidence_edit", pk=evidence.pk)
+
+
+@signed_in
+def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = get_evidence_for(request, pk, write=True)
+    if evidence.status != Evidence.Status.DRAFT:  # submitted work stays in the record
+        return redirect("evidence_detail", pk=evidence.pk)
+    if request.method == "POST":
+        try:
+            evidence_delete_draft(evidence=evidence, actor=request.user)
+        except ServiceError as error:
+            messages.error(request, str(error))
+            return redirect("evidence_edit", pk=evidence.pk)
+        messages.success(request, _("Draft deleted."))
+        return redirect("portfolio", pk=evidence.enrolment_id)
+    return render(request, "portfolios/evidence_delete.html", {"evidence": evidence, "files": evidence.files.all()})
 
 
 def _draft_form(request: HttpRequest, evidence: Evidence) -> EvidenceDraftForm:
@@ -79,7 +141,7 @@ def _draft_form(request: HttpRequest, evidence: Evidence) -> EvidenceDraftForm:
         "criteria": [c.criterion_id for c in evidence.claims.all()], "revision": evidence.revision})
 
 
-def _save(form: EvidenceDraftForm, evidence: Evidence, actor) -> Evidence:
+def _save(form: EvidenceDraftForm, evidence: Evidence, actor: User) -> Evidence:
     data = form.cleaned_data
     return evidence_save_draft(evidence=evidence, actor=actor, revision=data["revision"], criteria=data["criteria"],
                                **{k: data[k] for k in ("title", "reflection", "method", "activity_date",
@@ -103,6 +165,7 @@ def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "portfolios/evidence_edit.html", {
         "evidence": evidence, "form": form, "files": evidence.files.all(),
         "submit_form": EvidenceSubmitForm(initial={"revision": evidence.revision}),
+        "deletable": evidence.status == Evidence.Status.DRAFT and not evidence.submissions.exists(),
         "direct_uploads": direct_uploads(), "max_upload_mb": MAX_ANY_UPLOAD_BYTES // (1024 * 1024),
         "units": selectors.criteria_by_unit(form.fields["criteria"].queryset),
     })
@@ -146,16 +209,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def _evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = get_evidence_for(request, pk, write=True)
-    results = []
-    for upload in request.FILES.getlist("files"):
-        try:
-            attached = evidence_file_attach(evidence=evidence, upload=upload, name=upload.name, size=upload.size,
-                                            actor=request.user)
-        except (FileRefused, ServiceError) as error:
-            results.append({"name": upload.name, "ok": False, "error": str(error)})
-        else:
-            results.append({"name": attached.original_name, "ok": True, "id": attached.pk,
-                            "kind": attached.get_kind_display()})
+    results = _attach_uploads(request, evidence)
     if not results:
         results.append({"name": "", "ok": False, "error": _("The upload did not arrive complete. Try again.")})
     if wants_json(request):
@@ -166,6 +220,20 @@ def _evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, r["error"])
     return redirect("evidence_edit", pk=evidence.pk)
+
+
+def _attach_uploads(request: HttpRequest, evidence: Evidence) -> list[dict]:
+    results = []
+    for upload in request.FILES.getlist("files"):
+        try:
+            attached = evidence_file_attach(evidence=evidence, upload=upload, name=upload.name, size=upload.size,
+                                            actor=request.user)
+        except (FileRefused, ServiceError) as error:
+            results.append({"name": upload.name, "ok": False, "error": str(error)})
+        else:
+            results.append({"name": attached.original_name, "ok": True, "id": attached.pk,
+                            "kind": attached.get_kind_display()})
+    return results
 
 
 @signed_in
@@ -263,8 +331,12 @@ def stored_file_response(field, *, content_type: str, filename: str, inline: boo
                          range_header: str = "") -> HttpResponse:
     """Send a private stored file once access has been checked: from disk, or by a short-lived link to
     object storage (so the web process never carries the bytes)."""
+    content_type, inline = served_as(content_type, inline=inline)
     disposition = content_disposition_header(as_attachment=not inline, filename=filename)
     if direct_uploads():
+        # S3 cannot add X-Content-Type-Options or Content-Security-Policy per request: the signed link fixes the
+        # type and disposition (and objects carry them too, see direct.py); serve the bucket with nosniff and a
+        # sandbox CSP from its CDN or proxy where there is one.
         return redirect(field.storage.url(field.name, expire=300, parameters={
             "ResponseContentType": content_type, "ResponseContentDisposition": disposition,
             "ResponseCacheControl": "private, max-age=300"}))

@@ -24,13 +24,15 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from audit.services import audit_record
 from centres.models import Role
 from centres.services import ServiceError, ensure_role, has_role
+from centres.workflow import check_move, move_status
 from notifications.services import notify
 from portfolios.enrolments.services import enrolment_touch
 from portfolios.models import AssessmentPlan, Enrolment, Method, PlanItem
-from portfolios.plans.selectors import ASSESSOR, LEARNER, SIGNABLE, plan_party
+from portfolios.plans.selectors import ASSESSOR, LEARNER, plan_party
 from qualifications.models import AssessmentCriterion, Unit
 
 Status = AssessmentPlan.Status
@@ -57,7 +59,7 @@ class PlanError(ServiceError):
 
 # --- Checks ------------------------------------------------------------------------------------------
 
-def _ensure_manager(actor, enrolment: Enrolment) -> None:
+def _ensure_manager(actor: User, enrolment: Enrolment) -> None:
     """The enrolment's assessor or a centre admin manages its plan."""
     if not actor.is_authenticated:
         raise PermissionDenied
@@ -72,7 +74,7 @@ def _ensure_open(enrolment: Enrolment) -> None:
                         % {"status": enrolment.get_status_display().lower()})
 
 
-def _ensure_editable(actor, plan: AssessmentPlan) -> None:
+def _ensure_editable(actor: User, plan: AssessmentPlan) -> None:
     _ensure_manager(actor, plan.enrolment)
     _ensure_open(plan.enrolment)
     if not plan.is_editable:
@@ -126,14 +128,14 @@ def _item_data(item: PlanItem, units: list[Unit], criteria: list[AssessmentCrite
             "method": item.method, "target_date": item.target_date.isoformat()}
 
 
-def _audit(action: str, *, plan: AssessmentPlan, actor, **data) -> None:
+def _audit(action: str, *, plan: AssessmentPlan, actor: User, **data) -> None:
     audit_record(action=action, actor=actor, centre=plan.enrolment.centre, target=plan, subject=plan.enrolment,
                  data={"enrolment": plan.enrolment_id, "version": plan.number, **data})
 
 
 # --- Versions ----------------------------------------------------------------------------------------
 
-def plan_start(*, enrolment: Enrolment, actor) -> AssessmentPlan:
+def plan_start(*, enrolment: Enrolment, actor: User) -> AssessmentPlan:
     """Start the enrolment's plan, or its next version (a copy of the latest, to change and agree again).
 
     An unsigned draft is returned as it is. A version awaiting agreement is superseded by the new one;
@@ -144,7 +146,7 @@ def plan_start(*, enrolment: Enrolment, actor) -> AssessmentPlan:
     with transaction.atomic():
         # One new version at a time per enrolment.
         Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()
-        latest = enrolment.plans.order_by("-number").first()
+        latest = enrolment.plans.select_for_update().order_by("-number").first()
         if latest is not None and latest.status == Status.DRAFT:
             return latest
         plan = AssessmentPlan.objects.create(
@@ -155,8 +157,11 @@ def plan_start(*, enrolment: Enrolment, actor) -> AssessmentPlan:
         superseded = False
         if latest is not None:
             _copy_items(latest, plan)
-            superseded = bool(AssessmentPlan.objects.filter(pk=latest.pk, status=Status.AWAITING)
-                              .update(status=Status.SUPERSEDED, revision=F("revision") + 1))
+            if latest.status == Status.AWAITING:
+                move_status(latest, Status.SUPERSEDED)
+                latest.revision += 1
+                latest.save(update_fields=["status", "revision"])
+                superseded = True
         _audit("plan.started", plan=plan, actor=actor, from_version=latest.number if latest else None,
                superseded=superseded)
     return plan
@@ -173,7 +178,7 @@ def _copy_items(source: AssessmentPlan, plan: AssessmentPlan) -> None:
 # --- Content -----------------------------------------------------------------------------------------
 
 def plan_item_add(
-    *, plan: AssessmentPlan, actor, revision: int, units: Iterable[Unit], criteria: Iterable[AssessmentCriterion],
+    *, plan: AssessmentPlan, actor: User, revision: int, units: Iterable[Unit], criteria: Iterable[AssessmentCriterion],
     method: str, target_date: date, notes: str = "",
 ) -> PlanItem:
     _ensure_editable(actor, plan)
@@ -191,7 +196,7 @@ def plan_item_add(
 
 
 def plan_item_update(
-    *, item: PlanItem, actor, revision: int, units: Iterable[Unit], criteria: Iterable[AssessmentCriterion],
+    *, item: PlanItem, actor: User, revision: int, units: Iterable[Unit], criteria: Iterable[AssessmentCriterion],
     method: str, target_date: date, notes: str = "",
 ) -> PlanItem:
     plan = item.plan
@@ -208,7 +213,7 @@ def plan_item_update(
     return item
 
 
-def plan_item_delete(*, item: PlanItem, actor, revision: int) -> None:
+def plan_item_delete(*, item: PlanItem, actor: User, revision: int) -> None:
     plan = item.plan
     _ensure_editable(actor, plan)
     with transaction.atomic():
@@ -218,7 +223,7 @@ def plan_item_delete(*, item: PlanItem, actor, revision: int) -> None:
         item.delete()
 
 
-def plan_update_notes(*, plan: AssessmentPlan, actor, revision: int, notes: str) -> AssessmentPlan:
+def plan_update_notes(*, plan: AssessmentPlan, actor: User, revision: int, notes: str) -> AssessmentPlan:
     _ensure_editable(actor, plan)
     with transaction.atomic():
         _claim(plan, revision)
@@ -278,7 +283,7 @@ def _sha256(upload) -> str:
     return digest.hexdigest()
 
 
-def plan_attach_document(*, plan: AssessmentPlan, upload: UploadedFile, actor, revision: int) -> AssessmentPlan:
+def plan_attach_document(*, plan: AssessmentPlan, upload: UploadedFile, actor: User, revision: int) -> AssessmentPlan:
     """Attach (or replace) the plan document: a PDF, DOCX or ODT of at most 20 MB, stored under a random name."""
     _ensure_editable(actor, plan)
     if upload.size > MAX_DOCUMENT_BYTES:
@@ -305,7 +310,7 @@ def _comparable(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
-def plan_sign(*, plan: AssessmentPlan, typed_name: str, actor, revision: int) -> AssessmentPlan:
+def plan_sign(*, plan: AssessmentPlan, typed_name: str, actor: User, revision: int) -> AssessmentPlan:
     """The assessor or the learner signs this version with their typed full name; the time is recorded.
 
     The first signature fixes the content and asks the other party for theirs; the second agrees the plan.
@@ -325,7 +330,7 @@ def plan_sign(*, plan: AssessmentPlan, typed_name: str, actor, revision: int) ->
         setattr(fresh, f"{party}_signed_name", " ".join(typed_name.split()))
         setattr(fresh, f"{party}_signed_at", now)
         agreed = bool(fresh.assessor_signed_at and fresh.learner_signed_at)
-        fresh.status = Status.AGREED if agreed else Status.AWAITING
+        move_status(fresh, Status.AGREED if agreed else Status.AWAITING)
         fresh.save(update_fields=[f"{party}_signed_name", f"{party}_signed_at", "status"])
         enrolment_touch(enrolment=enrolment)
         _audit("plan.signed", plan=fresh, actor=actor, party=party, name=getattr(fresh, f"{party}_signed_name"),
@@ -337,7 +342,7 @@ def plan_sign(*, plan: AssessmentPlan, typed_name: str, actor, revision: int) ->
     return fresh
 
 
-def _check_typed_name(actor, typed_name: str) -> None:
+def _check_typed_name(actor: User, typed_name: str) -> None:
     full_name = actor.get_full_name().strip()
     if not full_name:
         raise PlanError(_("Your profile has no name. Add your name on your profile page, then sign."),
@@ -348,11 +353,12 @@ def _check_typed_name(actor, typed_name: str) -> None:
 
 
 def _check_signable(plan: AssessmentPlan, party: str, revision: int) -> None:
-    if plan.status not in SIGNABLE:
-        raise PlanError(_("Version %(number)s can no longer be signed: it is %(status)s.")
-                        % {"number": plan.number, "status": plan.get_status_display().lower()})
     if getattr(plan, f"{party}_signed_at"):
         raise PlanError(_("You have already signed version %(number)s.") % {"number": plan.number})
+    other = LEARNER if party == ASSESSOR else ASSESSOR
+    check_move(plan, Status.AGREED if getattr(plan, f"{other}_signed_at") else Status.AWAITING,
+               refusal=_("Version %(number)s can no longer be signed: it is %(status)s.")
+               % {"number": plan.number, "status": plan.get_status_display().lower()})
     if party == LEARNER and not plan.assessor_signed_at:
         # The assessor finishes and signs the plan first, so a learner never freezes a half-written one.
         raise PlanError(_("Your assessor has not finished this plan yet. You can sign once they have signed."))

@@ -8,7 +8,34 @@
   const status = document.getElementById("save-status");
   const csrf = draft.querySelector("input[name=csrfmiddlewaretoken]").value;
   const revisionInputs = () => document.querySelectorAll("input[name=revision]");
-  const storeKey = "leap-evidence-draft-" + draft.dataset.evidence;
+  let storeKey = "leap-evidence-draft-" + draft.dataset.evidence;
+  const uploadForm = document.getElementById("upload-form");
+
+  // --- The first save creates the draft ("Add evidence" stores nothing until then) -----------------------
+  // The page's token makes a repeated first save (a double tap, a retry) answer with the same draft.
+  let creating = null;
+
+  function ensureDraft() {
+    if (draft.dataset.autosaveUrl) return Promise.resolve(null);
+    if (!creating) {
+      creating = fetch(draft.dataset.createUrl, {
+        method: "POST", body: new FormData(draft), credentials: "same-origin",
+        headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
+      }).then(async (response) => {
+        const body = await response.json();
+        if (!response.ok) { creating = null; return body; }
+        draft.dataset.autosaveUrl = body.autosave_url;
+        draft.removeAttribute("action");
+        uploadForm.action = body.upload_url;
+        if (uploadForm.dataset.direct === "1") uploadForm.dataset.presignUrl = body.presign_url;
+        localStorage.removeItem(storeKey);
+        storeKey = "leap-evidence-draft-" + body.pk;
+        window.history.replaceState(null, "", body.edit_url);
+        return body;
+      }, (error) => { creating = null; throw error; });
+    }
+    return creating;
+  }
 
   // --- Draft autosave ----------------------------------------------------------------------------------
   let timer = null;
@@ -52,6 +79,13 @@
     saving = true;
     status.textContent = strings.saving;
     try {
+      const created = await ensureDraft();
+      if (created) {  // that first save was the autosave: it created the draft with what was typed
+        if (!created.ok) throw new Error(created.error || "");
+        setRevision(created.revision);
+        status.textContent = strings.saved + " " + new Date(created.saved_at).toLocaleTimeString();
+        return;
+      }
       const response = await fetch(draft.dataset.autosaveUrl, {
         method: "POST", body: new FormData(draft), credentials: "same-origin",
         headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
@@ -84,7 +118,6 @@
   restoreLocal();
 
   // --- Uploads, one request per file -------------------------------------------------------------------
-  const uploadForm = document.getElementById("upload-form");
   const progressList = document.getElementById("upload-progress");
   const template = document.getElementById("t-progress");
 
@@ -143,6 +176,15 @@
   }
 
   async function upload(files) {
+    if (!files.length) return;
+    try {
+      const created = await ensureDraft();
+      if (created && !created.ok) throw new Error("");
+      if (created) setRevision(created.revision);
+    } catch (error) {
+      status.textContent = strings.offline;
+      return;
+    }
     for (const file of files) {
       const row = progressRow(file.name);
       let result;

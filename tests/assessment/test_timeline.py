@@ -117,9 +117,9 @@ def test_csv_export_has_a_header_and_one_row_per_event(personas, signed):
 
 
 def test_csv_export_does_not_let_a_title_become_a_formula(personas):
-    from assessment.timeline import _cell
+    from centres.csv_files import csv_cell
 
-    assert _cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")" and _cell("Evidence") == "Evidence"
+    assert csv_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")" and csv_cell("Evidence") == "Evidence"
 
 
 def test_pdf_export_is_an_a4_pdf_attachment(personas, signed):

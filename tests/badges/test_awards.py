@@ -11,6 +11,7 @@ from django.utils import timezone
 from assessment.models import UnitSignOff
 from assessment.services import review_decide, review_start, unit_sign_off, unit_unlock
 from audit.models import AuditEvent
+from badges.awards.automatic import award_for_completion, award_for_sign_off
 from badges.awards.badge_classes import (
     FORMAL_ASSESSMENT,
     BadgeError,
@@ -21,8 +22,6 @@ from badges.awards.badge_classes import (
 from badges.awards.services import (
     award_badge,
     award_by_hand,
-    award_for_completion,
-    award_for_sign_off,
     award_revoke,
     award_set_sharing,
 )
@@ -105,7 +104,7 @@ def test_signing_a_unit_off_awards_bakes_and_emails_its_badge(personas):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_unlock_and_sign_off_again_does_not_award_the_unit_badge_twice(personas):
+def test_unlock_and_sign_off_again_awards_one_valid_unit_badge_per_sign_off(personas):
     version = make_spec(personas.centre, units=2, outcomes=1, criteria=2)
     enrolment = make_enrolment(personas.learner, personas.assessor, version)
     unit = version.units.order_by("position").first()
@@ -113,13 +112,14 @@ def test_unlock_and_sign_off_again_does_not_award_the_unit_badge_twice(personas)
     enrolment_unit = sign_off.enrolment_unit
 
     unit_unlock(enrolment_unit=enrolment_unit, actor=personas.moderator, reason="Sampled: recheck 1.2")
-    unit_sign_off(enrolment_unit=enrolment_unit, actor=personas.assessor, declared=True)
+    again = unit_sign_off(enrolment_unit=enrolment_unit, actor=personas.assessor, declared=True)
 
-    assert Award.objects.count() == 1
-    assert len(badge_emails(personas.learner.email)) == 1
-    # Running the task again (a redelivered message) changes nothing either.
-    assert award_for_sign_off(sign_off_id=sign_off.pk) == Award.objects.get()
-    assert Award.objects.count() == 1
+    assert Award.objects.count() == 2 and Award.objects.filter(revoked_at__isnull=True).count() == 1
+    assert len(badge_emails(personas.learner.email)) == 2
+    # Running the tasks again (redelivered messages) changes nothing either.
+    assert award_for_sign_off(sign_off_id=sign_off.pk).revoked_at
+    assert award_for_sign_off(sign_off_id=again.pk) == Award.objects.get(revoked_at__isnull=True)
+    assert Award.objects.count() == 2
 
 
 @pytest.mark.django_db(transaction=True)

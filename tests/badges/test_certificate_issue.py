@@ -12,11 +12,11 @@ from pypdf import PdfReader
 
 from audit.models import AuditEvent
 from badges.certificates.pdf import certificate_html, certificate_pdf_context, data_uri, qr_svg
+from badges.certificates.rendering import certificate_render
 from badges.certificates.services import (
     CertificateError,
     TierRule,
     certificate_issue,
-    certificate_render,
     certificate_rules_set,
     certificate_tier_for,
 )
@@ -217,7 +217,7 @@ def test_every_certificate_has_its_own_number(personas):
 
 
 def test_the_rendering_task_is_acknowledged_late_and_safe_to_run_twice(personas):
-    from badges.tasks import render_certificate_pdf
+    from badges.certificates.tasks import render_certificate_pdf
 
     certificate = certificate_issue(enrolment=enrolment_for(personas), actor=personas.admin)  # not committed: no PDF
     assert render_certificate_pdf.acks_late

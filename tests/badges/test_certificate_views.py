@@ -211,7 +211,7 @@ def test_only_admins_see_the_list_or_set_rules(personas):
 
 def test_a_pdf_not_yet_rendered_is_asked_for_again_and_the_page_says_it_is_being_prepared(
         personas, certificate, monkeypatch):
-    from badges import tasks
+    from badges.certificates import tasks
 
     queued = []
     monkeypatch.setattr(tasks.render_certificate_pdf, "delay", queued.append)

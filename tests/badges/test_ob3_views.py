@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from badges.awards.services import award_revoke
 from badges.models import Award, IssuerKey
-from badges.openbadges import ob3, status_lists
+from badges.openbadges import addresses, ob3, status_lists
 from badges.openbadges.crypto.contexts import bundled_contexts
 from badges.openbadges.keys import issuer_id, issuer_key, rotate_issuer_key
 
@@ -57,24 +57,24 @@ def served_jwk(token: str) -> dict:
 # --- The credential, as JSON and as a JWT ---------------------------------------------------------------------
 
 def test_the_credential_is_served_at_its_id(award):
-    response = get(ob3.credential_url(award))
+    response = get(addresses.credential_url(award))
     assert response["Content-Type"] == "application/vc+ld+json"
     assert response["Access-Control-Allow-Origin"] == "*"
     assert response.json() == ob3.signed_credential(award) == award.credential_ob3
-    assert response.json()["id"] == ob3.credential_url(award)
+    assert response.json()["id"] == addresses.credential_url(award)
 
 
 def test_the_jwt_is_served_beside_it(award):
-    response = get(ob3.jwt_url(award))
+    response = get(addresses.jwt_url(award))
     assert response["Content-Type"] == "application/vc+jwt"
     assert response.content.decode() == ob3.signed_jwt(award)
-    assert ob3.jwt_url(award) == f"{ob3.credential_url(award)}.jwt"
+    assert addresses.jwt_url(award) == f"{addresses.credential_url(award)}.jwt"
 
 
 def test_a_revoked_credential_is_still_served_and_its_status_is_in_the_list(award, personas):
     award_revoke(award=award, reason="Issued in error", actor=personas.admin)
-    assert get(ob3.credential_url(award)).json() == award.credential_ob3
-    assert get(ob3.jwt_url(award)).status_code == 200
+    assert get(addresses.credential_url(award)).json() == award.credential_ob3
+    assert get(addresses.jwt_url(award)).status_code == 200
 
 
 def test_unknown_credentials_are_404(db):
@@ -84,12 +84,12 @@ def test_unknown_credentials_are_404(db):
 
 def test_the_public_award_page_links_both_ob3_formats(award):
     html = Client().get(reverse("award_public", args=[award.uuid])).content.decode()
-    assert ob3.credential_url(award) in html and ob3.jwt_url(award) in html
+    assert addresses.credential_url(award) in html and addresses.jwt_url(award) in html
 
 
 def test_the_documents_are_read_only(award):
     client = Client()
-    for url in (ob3.credential_url(award), ob3.jwt_url(award), issuer_id(award.badge_class.centre)):
+    for url in (addresses.credential_url(award), addresses.jwt_url(award), issuer_id(award.badge_class.centre)):
         assert client.post(path_of(url)).status_code == 405
 
 
@@ -161,7 +161,7 @@ def test_a_tampered_credential_fails_in_node(award, change):
 
 
 def test_the_jwt_verifies_with_jose_with_the_served_jwk(award):
-    token = get(ob3.jwt_url(award)).content.decode()
+    token = get(addresses.jwt_url(award)).content.decode()
     result = node_verify({"jwt": token, "jwk": served_jwk(token)})
     assert result["verified"] is True, result["error"]
     assert result["payload"]["iss"] == issuer_id(award.badge_class.centre)
@@ -186,13 +186,13 @@ def test_after_rotation_an_old_award_verifies_in_node_and_a_new_one_uses_the_new
     new_ed = rotate_issuer_key(centre=centre, algorithm="Ed25519", actor=personas.admin)
     rotate_issuer_key(centre=centre, algorithm="RS256", actor=personas.admin)
 
-    old = get(ob3.credential_url(award)).json()
+    old = get(addresses.credential_url(award)).json()
     assert old == award.credential_ob3
     assert node_check(old, award) == {"verified": True, "error": None}
     assert node_verify({"jwt": old_token, "jwk": served_jwk(old_token)})["verified"] is True
 
     new_award = hand_award(personas, learner=personas.second_learner)
-    new = get(ob3.credential_url(new_award)).json()
+    new = get(addresses.credential_url(new_award)).json()
     assert new["proof"][0]["verificationMethod"] == new_ed.key_id
     assert node_check(new, new_award) == {"verified": True, "error": None}
     assert len(served_controller(award)["assertionMethod"]) == 2

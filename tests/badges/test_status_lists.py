@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from badges.awards.services import award_revoke
 from badges.models import Award
-from badges.openbadges import keys, ob3, status_lists
+from badges.openbadges import addresses, keys, ob3, status_lists
 from badges.openbadges.crypto.data_integrity import sign_eddsa_rdfc_2022, verify_eddsa_rdfc_2022, xsd_datetime
 
 from .test_ob3 import _site, hand_award, no_network  # noqa: F401 (fixtures)
@@ -56,7 +56,7 @@ def test_the_revocation_list_of_one_centre_shows_nothing_of_another(personas):
     hand_award(personas)
     assert status_lists.revocation_list(personas.centre)["revokedCredentials"] == []
     assert [e["id"] for e in status_lists.revocation_list(personas.other_centre)["revokedCredentials"]] == [
-        ob3.credential_url(other)]
+        addresses.credential_url(other)]
 
 
 def _admin_of(centre):

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from assessment.models import CriterionDecision, Review
 from assessment.services import unit_sign_off
+from badges.models import Award
 from centres.models import Centre, Membership, Role
 from leap import demo
 from portfolios.models import (
@@ -163,21 +164,44 @@ def sign_off_rows(scenario: str) -> list[Row]:
     with transaction.atomic():
         ready = [build_signed_off_ready(centre, assessor, version, learner) for learner in learners]
     unit_sign_off(enrolment_unit=ready.pop(), actor=assessor, declared=True)  # warm up
-    samples, queries = [], 0
+    alone_ms, alone_queries, whole_ms, whole_queries = [], 0, [], 0
     for enrolment_unit in ready:
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            sign_off = unit_sign_off(enrolment_unit=enrolment_unit, actor=assessor, declared=True)
-            samples.append(time.perf_counter() - start)
-        queries = len(captured)
+        sign_off, (alone, whole) = _timed_sign_off(enrolment_unit, assessor)
+        (a_seconds, alone_queries), (w_seconds, whole_queries) = alone, whole
+        alone_ms.append(a_seconds * 1000)
+        whole_ms.append(w_seconds * 1000)
         files = len(sign_off.seal["files"])
         if files != 2 * SIGN_OFF_ITEMS:
             raise PageFailure(f"the seal holds {files} files, expected {2 * SIGN_OFF_ITEMS}")
-    operation = (f"unit_sign_off: {SIGN_OFF_ITEMS} items, {2 * SIGN_OFF_ITEMS} files, "
-                 f"{2 * SIGN_OFF_ITEMS} decisions")
-    return [
-        Row(scenario, operation, f"wall time (median of {len(samples)})", round(statistics.median(samples) * 1000, 1),
-            "ms"),
-        Row(scenario, operation, "wall time (max)", round(max(samples) * 1000, 1), "ms"),
-        Row(scenario, operation, "queries (one sign-off)", queries, "queries"),
-    ]
+        if not Award.objects.filter(sign_off=sign_off).exclude(baked_ob3="").exclude(credential_ob3={}).exists():
+            raise PageFailure("the sign-off did not award, bake and sign the unit badge")
+    alone_label = f"unit_sign_off alone ({SIGN_OFF_ITEMS} items): seal, lock, audit, commit; no badge"
+    whole_label = (f"unit_sign_off + what its commit runs ({SIGN_OFF_ITEMS} items): unit badge awarded, baked "
+                   "(OB 2.0, 3.0), signed, learner emailed; eager")
+    rows = []
+    for label, samples, queries in ((alone_label, alone_ms, alone_queries), (whole_label, whole_ms, whole_queries)):
+        rows += [Row(scenario, label, f"wall time (median of {len(samples)})", round(statistics.median(samples), 1),
+                     "ms"),
+                 Row(scenario, label, "wall time (max)", round(max(samples), 1), "ms"),
+                 Row(scenario, label, "queries (one sign-off)", queries, "queries")]
+    return rows
+
+
+def _timed_sign_off(enrolment_unit: EnrolmentUnit, assessor):
+    """Sign off once: ((seconds, queries) up to the commit, (seconds, queries) including everything the commit
+    runs). A callback queued before the sign-off's own runs first after the commit, so it marks the split."""
+    marks: list[tuple[float, int]] = []
+    with CaptureQueriesContext(connection) as captured:
+        start = time.perf_counter()
+        with transaction.atomic():
+            transaction.on_commit(lambda: marks.append((time.perf_counter() - start, _queries(captured))))
+            sign_off = unit_sign_off(enrolment_unit=enrolment_unit, actor=assessor, declared=True)
+        whole = (time.perf_counter() - start, _queries(captured))
+    return sign_off, (marks[0], whole)
+
+
+def _queries(captured: CaptureQueriesContext) -> int:
+    # The outer transaction that marks the split adds savepoints the sign-off alone would not make.
+    return sum(1 for q in captured.captured_queries if "SAVEPOINT" not in q["sql"].upper())
+
+

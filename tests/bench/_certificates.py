@@ -11,7 +11,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from badges.certificates.services import certificate_issue, certificate_render
+from badges.certificates.rendering import certificate_render
+from badges.certificates.services import certificate_issue
 from badges.models import Certificate
 from centres.models import Centre
 from leap import demo

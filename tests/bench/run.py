@@ -1,4 +1,5 @@
-"""LEAP benchmark: `make bench`, or `python -m tests.bench.run`.
+"""LEAP benchmark: `make bench`, or `python -m tests.bench.run [word ...]` for only the scenarios whose name
+holds one of the words (`python -m tests.bench.run sign-off`); a partial run prints its table only.
 
 Runs every scenario in tests/bench/_scenarios.py against a throwaway database (a temporary SQLite
 file, or a `leap_bench` database on the PostgreSQL server DATABASE_URL points at), prints a table and
@@ -26,17 +27,20 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
-def run_scenarios() -> list["Row"]:
+def run_scenarios(only: list[str]) -> list["Row"]:
+    """Every scenario, or those whose name contains one of the words in `only` (case-insensitive)."""
     from ._scenarios import SCENARIOS
 
     rows: list[Row] = []
     for scenario in SCENARIOS:
+        if only and not any(word.lower() in scenario.name.lower() for word in only):
+            continue
         print(f"running: {scenario.name} ...", file=sys.stderr, flush=True)
         rows += scenario.run(scenario.name)
     return rows
 
 
-def main() -> int:
+def main(only: list[str]) -> int:
     try:
         environment = prepare_environment()
     except BenchSetupError as error:
@@ -48,12 +52,14 @@ def main() -> int:
         from ._report import print_report, utc_now, write_json
 
         try:
-            rows = run_scenarios()
+            rows = run_scenarios(only)
         except PageFailure as failure:
             print(f"bench: aborted: {failure}", file=sys.stderr)
             return 1
         now = utc_now()
         print_report(rows, now)
+        if only:  # a partial run leaves the full results alone
+            return 0
         write_json(rows, RESULTS_PATH, now)
         print(f"\nrows written to {RESULTS_PATH.relative_to(REPO_ROOT)}", file=sys.stderr)
         return 0
@@ -72,4 +78,4 @@ def _close_connections() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -60,13 +60,17 @@ def test_learner_photographs_reflects_claims_and_submits_on_a_phone(phone, perso
 
     sign_in(page, personas.learner)
     page.get_by_role("link", name="My portfolio").click()
-    page.get_by_role("button", name="Add evidence").click()
+    page.get_by_role("link", name="Add evidence").click()
     expect(page.get_by_role("heading", name="Add evidence")).to_be_visible()
+    assert not Evidence.objects.filter(enrolment=enrolment).exists()  # opening the page stores nothing
+    page.screenshot(path=SCREENSHOTS / "leap-phone-evidence-new.png", full_page=True)
 
-    # The camera input uploads as soon as the photo is taken; the page reloads to list it.
+    # The camera input uploads as soon as the photo is taken (the first upload creates the draft); the page
+    # reloads, now the draft's own page, to list it.
     with page.expect_navigation():
         page.locator("#take-photo").set_input_files(
             {"name": "plated-dish.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()})
+    expect(page).to_have_url(re.compile(r"/evidence/\d+/edit/$"))
     expect(page.locator("#file-list")).to_contain_text("plated-dish.jpg")
     with page.expect_navigation():
         page.locator("#pick-files").set_input_files(
@@ -135,3 +139,30 @@ def test_an_svg_is_refused_in_the_progress_list_and_nothing_is_attached(phone, p
     expect(refused.locator(".state")).to_contain_text("SVG images can carry scripts and are not accepted")
     expect(page.locator("#no-files")).to_be_visible()
     assert not EvidenceFile.objects.filter(evidence=evidence).exists()
+
+
+def test_the_first_typing_creates_one_draft_which_the_learner_can_delete_on_a_phone(phone, personas):
+    enrolment = make_enrolment(personas.learner, personas.assessor, make_spec(personas.centre))
+    page = phone
+    text = "Prepared the mise en place for lunch service."
+
+    sign_in(page, personas.learner)
+    page.goto(f"/enrolments/{enrolment.pk}/portfolio/")
+    page.get_by_role("link", name="Add evidence").click()
+    page.wait_for_load_state("load")  # the page's script is listening
+    page.locator("#id_reflection").fill(text)
+    expect(page.locator("#save-status")).to_contain_text("Draft saved")
+    page.locator("#id_title").fill("Mise en place")  # the next save goes to the draft's own autosave
+    expect(page).to_have_url(re.compile(r"/evidence/\d+/edit/$"))
+    expect(page.locator("#save-status")).to_contain_text("Draft saved")
+    page.wait_for_timeout(1500)
+    evidence = Evidence.objects.get(enrolment=enrolment)
+    assert evidence.reflection == text
+
+    page.reload()
+    expect(page.locator("#id_title")).to_have_value("Mise en place")
+    page.get_by_role("link", name="Delete this draft").click()
+    page.screenshot(path=SCREENSHOTS / "leap-phone-evidence-delete.png", full_page=True)
+    page.get_by_role("button", name="Delete the draft").click()
+    expect(page.get_by_text("Draft deleted.")).to_be_visible()
+    assert not Evidence.objects.filter(enrolment=enrolment).exists()

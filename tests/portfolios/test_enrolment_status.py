@@ -43,7 +43,7 @@ def test_a_withdrawal_needs_a_reason_and_is_final(personas, enrolment):
     enrolment.refresh_from_db()
     assert enrolment.status == "withdrawn" and enrolment.withdrawal_reason == "Moved away"
     response = _move(client, enrolment, status="active")
-    assert "cannot become Active" in response.content.decode()
+    assert "withdrawn and cannot become active" in response.content.decode()
     enrolment.refresh_from_db()
     assert enrolment.status == Enrolment.Status.WITHDRAWN
 

@@ -3,7 +3,7 @@ import io
 import unicodedata
 
 import pytest
-from PIL import ImageFile
+from PIL import Image, ImageFile
 
 import portfolios.evidence.files as evidence_files
 from portfolios.evidence.files import CheckedFile, FileRefused, check_upload, max_upload_bytes
@@ -185,14 +185,15 @@ def test_largest_limit_follows_settings(settings):
     assert evidence_files.MAX_ANY_UPLOAD_BYTES == 4 * MB
 
 
-def test_decompression_bomb_is_refused_before_any_pixel_is_decoded(monkeypatch):
+def test_an_image_just_over_leaps_cap_is_refused_before_any_pixel_is_decoded(monkeypatch):
     def no_decoding(image):
         raise AssertionError("decoded a decompression bomb")
 
-    bomb = samples.bomb_png()
+    bomb = samples.bomb_png(side=8_000)  # 64 megapixels: over LEAP's 60, under Pillow's own limit
     monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
 
     assert len(bomb) < 100_000
+    assert 60_000_000 < 8_000 * 8_000 < Image.MAX_IMAGE_PIXELS
     assert refusal(bomb, "plan.png") == "the image is too large to process (over 60 megapixels)"
 
 

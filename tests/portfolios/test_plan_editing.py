@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from centres.workflow import StatusMoveError
 from portfolios.models import AssessmentPlan, Method, PlanItem
 from portfolios.plans.services import (
     PlanError,
@@ -85,7 +86,7 @@ def test_a_new_version_copies_the_items_and_replaces_one_awaiting_agreement(pers
     assert copy.notes == "In the kitchen" and list(copy.units.all()) == [unit1]
     assert [c.number for c in copy.criteria.order_by("position")] == ["1.1", "1.2"]
     assert v1.items.count() == 1  # the old version keeps its own items
-    with pytest.raises(PlanError, match="can no longer be signed"):
+    with pytest.raises(StatusMoveError, match="can no longer be signed"):
         plan_sign(plan=v1, actor=personas.learner, revision=v1.revision, typed_name=personas.learner.get_full_name())
 
 

@@ -130,3 +130,20 @@ def test_staff_have_no_my_progress(personas):
     assert client_for(personas.assessor).get(reverse("my_progress")).status_code == 403
 
 
+
+
+def test_learners_whose_enrolment_is_complete_are_not_listed_as_not_yet_enrolled(personas):
+    version = make_spec(personas.centre, units=1, outcomes=1, criteria=1)
+    make_enrolment(personas.learner, personas.assessor, version, status="completed")
+    never_enrolled = learner(personas.centre, personas.assessor, last_name="Newcomer")
+    page = client_for(personas.assessor).get(reverse("caseload"))
+    assert {m.user for m in page.context["not_enrolled"]} == {never_enrolled, personas.second_learner}
+
+
+def test_the_assessors_home_counts_learners_active_and_completed_enrolments(personas):
+    version = make_spec(personas.centre, units=1, outcomes=1, criteria=1)
+    make_enrolment(personas.learner, personas.assessor, version, status="completed")
+    make_enrolment(personas.second_learner, personas.assessor, version)
+    learner(personas.centre, personas.assessor, last_name="Newcomer")
+    page = client_for(personas.assessor).get(reverse("home")).content.decode()
+    assert "3 learners · 1 active enrolment · 1 completed" in " ".join(page.split())

@@ -66,7 +66,7 @@ def test_a_malformed_json_file_reports_every_problem_with_its_path_and_creates_n
     (b'{"format": "leap-qualification/1",\n "code": "X",\n "units": [}', "spec.json",
      ["line 3, column 12: this is not valid JSON: Expecting value."]),
     (b'{"format": "leap-qualification/1", "code": "caf\xe9"}', "spec.json",
-     ["line 1: is not UTF-8 text; save the file as UTF-8."]),
+     ["line 1: the file is not UTF-8 text; save it as UTF-8 (“CSV UTF-8” in Excel)."]),
     (b"{" + b" " * (2 * 1024 * 1024) + b"}", "huge.json", ["huge.json: the file is larger than 2 MB."]),
     (b"[]", "spec.json", ["file: must hold one JSON object, {…}."]),
     (b"  \n", "spec.csv", ["line 1: the file is empty."]),

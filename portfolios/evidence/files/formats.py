@@ -58,6 +58,18 @@ TEXT = Format("text", "text/plain; charset=utf-8", (".txt",))
 ALLOWED_FORMATS = (JPEG, PNG, WEBP, HEIC, HEIF, MP4, MOV, WEBM, M4A, MP3, WAV, OGG, WEBM_AUDIO, PDF, DOCX, XLSX, PPTX,
                    ODT, ODS, ODP, TEXT)
 OPENDOCUMENTS = {fmt.content_type: fmt for fmt in (ODT, ODS, ODP)}
+DOWNLOAD_ONLY = "application/octet-stream"
+INLINE_KINDS: frozenset[Kind] = frozenset({"image", "video", "audio", "pdf"})  # shown in a page, never run
+
+
+def served_as(content_type: str, *, inline: bool) -> tuple[str, bool]:
+    """The type and inline-ness a stored file is sent with: its stored (sniffed) type only if it is one LEAP
+    accepts, and inline only for media a browser shows rather than runs. Anything else, whatever the database
+    or the bucket says, is a download, so a stored file can never render as a page of this site."""
+    found = next((fmt for fmt in ALLOWED_FORMATS if fmt.content_type == content_type), None)
+    if found is None:
+        return DOWNLOAD_ONLY, False
+    return found.content_type, inline and found.kind in INLINE_KINDS
 
 EMPTY = Refusal(_("the file is empty"))
 UNKNOWN = Refusal(_("this type of file is not accepted; allowed: photos, videos, audio, PDF, "

@@ -5,11 +5,11 @@ quality and decodes to exactly the same pixels.
 """
 
 import struct
-import zlib
 
 from PIL import ExifTags, Image
 
 from portfolios.evidence.files.formats import Source, opened
+from portfolios.evidence.files.png import PNG_SIGNATURE, png_chunk, png_chunks
 
 EXIF_HEADER = b"Exif\x00\x00"
 XMP_HEADER_JPEG = b"http://ns.adobe.com/"
@@ -72,24 +72,18 @@ def _jpeg_segment_without_location(segment: bytes) -> bytes:
 
 
 def _strip_png(data: bytes) -> bytes | None:
-    parts, pos, changed = [data[:8]], 8, False
-    while pos + 12 <= len(data):
-        length, chunk_type = struct.unpack(">I4s", data[pos:pos + 8])
-        body, end = data[pos + 8:pos + 8 + length], pos + 12 + length
-        kept = data[pos:end]
-        if chunk_type == b"eXIf" and (exif := _exif_without_gps(EXIF_HEADER + body)) is not None:
-            kept = _png_chunk(b"eXIf", exif[len(EXIF_HEADER):])
-        elif chunk_type == b"iTXt" and body.startswith(XMP_KEYWORD_PNG) and _xmp_has_location(body):
+    chunks, rest = png_chunks(data)
+    parts, changed = [data[:len(PNG_SIGNATURE)]], False
+    for chunk in chunks:
+        kept = chunk.raw
+        if chunk.kind == b"eXIf" and (exif := _exif_without_gps(EXIF_HEADER + chunk.data)) is not None:
+            kept = png_chunk(b"eXIf", exif[len(EXIF_HEADER):])
+        elif chunk.kind == b"iTXt" and chunk.data.startswith(XMP_KEYWORD_PNG) and _xmp_has_location(chunk.data):
             kept = b""
-        changed = changed or kept != data[pos:end]
+        changed = changed or kept != chunk.raw
         parts.append(kept)
-        pos = end
-    parts.append(data[pos:])
+    parts.append(rest)
     return b"".join(parts) if changed else None
-
-
-def _png_chunk(chunk_type: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + chunk_type + body + struct.pack(">I", zlib.crc32(chunk_type + body))
 
 
 def _strip_webp(data: bytes) -> bytes | None:

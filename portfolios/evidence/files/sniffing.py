@@ -8,13 +8,14 @@ from typing import BinaryIO
 
 from portfolios.evidence.files import formats
 from portfolios.evidence.files.formats import Format, Refusal, read_at
+from portfolios.evidence.files.png import PNG_SIGNATURE
 
 HEAD_BYTES = 64 * 1024
 Found = Format | Refusal
 
 PREFIXES: tuple[tuple[bytes, Found], ...] = (
     (b"\xff\xd8\xff", formats.JPEG),
-    (b"\x89PNG\r\n\x1a\n", formats.PNG),
+    (PNG_SIGNATURE, formats.PNG),
     (b"%PDF-", formats.PDF),
     (b"\x7fELF", formats.EXECUTABLE),
     (b"\xfe\xed\xfa\xce", formats.EXECUTABLE),  # Mach-O, both word sizes and byte orders

@@ -45,10 +45,10 @@ def jpeg_with_xmp(jpeg: bytes, xmp: bytes) -> bytes:
     return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
 
 
-def bomb_png() -> bytes:
-    """400 megapixels that compress to a few KB: only the header may be read."""
+def bomb_png(side: int = 20_000) -> bytes:
+    """side x side pixels (400 megapixels by default) that compress to a few KB: only the header may be read."""
     out = io.BytesIO()
-    Image.new("1", (20_000, 20_000)).save(out, "PNG", optimize=True)
+    Image.new("1", (side, side)).save(out, "PNG", optimize=True)
     return out.getvalue()
 
 
