@@ -1,0 +1,312 @@
+"""Every URL, with real objects, as every persona of one centre and as another centre's admin.
+
+The expected outcome comes from the rule the view declares (`public`, `signed_in`, `role_required`): a persona
+without one of the roles gets 403. Who may see the object behind the URL comes from the table below: anyone not
+named there gets 404, as if it did not exist. A role check or an object helper that stops working fails the walk.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client, TestCase, override_settings
+from django.urls import URLPattern, reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from assessment.services import review_decide, review_start, unit_sign_off
+from badges.certificates.services import certificate_issue
+from badges.models import IssuerKey, Showcase
+from centres.models import Invitation, Membership, Role, hash_token
+from notifications.models import Notification
+from portfolios.evidence.services import evidence_create, evidence_file_attach, evidence_save_draft, evidence_submit
+from portfolios.models import EnrolmentUnit, Method, PendingUpload
+from portfolios.plans.services import plan_attach_document, plan_item_add, plan_start
+from qualifications.models import AssessmentCriterion
+from tests.conftest import client_for
+from tests.factories import staff
+from tests.portfolios.evidence_samples import jpeg_bytes
+from tests.portfolios.factories import make_enrolment, make_spec
+
+from .badges.test_certificate_issue import enrolment_for
+from .badges.test_ob3 import hand_award
+from .test_url_access_rules import LEAP_ROUTES
+
+L, L2, A, A2, M, E, C, X = ("learner", "second_learner", "assessor", "second_assessor", "moderator",
+                            "external_moderator", "admin", "other_admin")
+PERSONAS = (L, L2, A, A2, M, E, C, X)
+ROLES = {L: Role.LEARNER, L2: Role.LEARNER, A: Role.ASSESSOR, A2: Role.ASSESSOR, M: Role.MODERATOR,
+         E: Role.EXTERNAL_MODERATOR, C: Role.CENTRE_ADMIN, X: Role.CENTRE_ADMIN}
+
+# Who sees what of the learner's record (the learner's assessor is A; A2 has no learners; X is another centre's).
+READERS = {L, A, M, E, C}
+STAFF_READERS = {A, M, E, C}
+MANAGERS = {A, C}
+CENTRE_STAFF = {A, A2, M, E, C}
+ADMIN = {C}
+OWNER = {L}
+ALL = set(PERSONAS)
+
+
+@dataclass(frozen=True)
+class Case:
+    args: str = ""  # the world's attributes, by name, in URL order
+    method: str = "get"
+    ok: set = field(default_factory=lambda: ALL)  # of those the role rule lets through
+    forbidden: set = field(default_factory=set)  # get 403 from the object helper (they know it exists)
+    direct_uploads: bool = False  # S3_BUCKET set, else these views answer 404 to everyone
+
+
+CASES = {
+    # centres and accounts
+    "home": Case(), "join_centre": Case(), "profile": Case(), "notification_list": Case(),
+    "centre_switch": Case(method="post"),
+    "notification_read_all": Case(method="post"),
+    "notification_open": Case("notification", method="post", ok=OWNER),
+    "centre_settings": Case(), "staff_list": Case(), "learner_list": Case(), "learner_add": Case(),
+    "learner_import": Case(),
+    "staff_membership_end": Case("staff_membership", method="post", ok=ADMIN),
+    "invitation_revoke": Case("invitation", method="post", ok=ADMIN),
+    "learner_change_assessor": Case("learner_membership", method="post", ok=ADMIN),
+    "invitation_accept": Case("invitation_token"),
+    "set_language": Case(method="post"),
+    "welcome_set_password": Case("welcome_uid welcome_token"),
+    # qualifications
+    "qualification_list": Case(), "qualification_create": Case(), "qualification_import": Case(),
+    **{name: Case("version", ok=CENTRE_STAFF) for name in (
+        "qualification_version", "qualification_export_json", "qualification_export_csv")},
+    **{name: Case("version", ok=ADMIN) for name in (
+        "qualification_version_edit", "qualification_unit_add")},
+    **{name: Case("version", method="post", ok=ADMIN) for name in (
+        "qualification_version_publish", "qualification_version_retire", "qualification_version_new")},
+    **{name: Case(args, ok=ADMIN) for name, args in (
+        ("qualification_unit_edit", "unit"), ("qualification_unit_delete", "unit"),
+        ("qualification_outcome_add", "unit"), ("qualification_outcome_edit", "outcome"),
+        ("qualification_outcome_delete", "outcome"), ("qualification_criterion_add", "outcome"),
+        ("qualification_criterion_edit", "criterion"), ("qualification_criterion_delete", "criterion"))},
+    **{name: Case(args, method="post", ok=ADMIN) for name, args in (
+        ("qualification_unit_move", "unit"), ("qualification_outcome_move", "outcome"),
+        ("qualification_criterion_move", "criterion"))},
+    # enrolments
+    "my_progress": Case(), "caseload": Case(),
+    "learner_detail": Case("learner_membership", ok=STAFF_READERS),
+    "enrolment_create": Case("learner_membership", ok=MANAGERS),
+    "enrolment_detail": Case("enrolment", ok=READERS),
+    "enrolment_status": Case("enrolment", method="post", ok=MANAGERS),
+    # plans
+    **{name: Case(args, ok=READERS) for name, args in (
+        ("plan_detail", "enrolment"), ("plan_versions", "enrolment"), ("plan_version", "enrolment plan_number"),
+        ("plan_document_download", "enrolment plan_number"))},
+    **{name: Case(args, ok=MANAGERS, forbidden={L, M, E}) for name, args in (
+        ("plan_item_add", "enrolment plan_number"), ("plan_item_edit", "enrolment plan_item"),
+        ("plan_notes", "enrolment plan_number"), ("plan_document_upload", "enrolment plan_number"))},
+    "plan_start": Case("enrolment", method="post", ok=MANAGERS, forbidden={L, M, E}),
+    "plan_item_delete": Case("enrolment plan_item", method="post", ok=MANAGERS, forbidden={L, M, E}),
+    "plan_sign": Case("enrolment plan_number", method="post", ok={L, A}, forbidden={M, E, C}),  # the two parties
+    # evidence
+    "my_portfolio": Case(),
+    "portfolio": Case("enrolment", ok=READERS),
+    "evidence_new": Case("enrolment", method="post", ok=OWNER, forbidden=STAFF_READERS),
+    "evidence_detail": Case("evidence", ok=READERS),
+    "evidence_file": Case("evidence_file", ok=READERS),
+    **{name: Case(args, method="post", ok=OWNER, forbidden=STAFF_READERS) for name, args in (
+        ("evidence_edit", "evidence"), ("evidence_autosave", "evidence"), ("evidence_upload", "evidence"),
+        ("evidence_file_remove", "evidence evidence_file"), ("evidence_submit", "evidence"),
+        ("evidence_withdraw", "evidence"), ("evidence_delete", "evidence"))},
+    # the world's evidence is submitted: the learner is refused before any call to S3
+    **{name: Case(args, method="post", ok=OWNER, forbidden=STAFF_READERS, direct_uploads=True) for name, args in (
+        ("evidence_upload_presign", "evidence"), ("evidence_upload_confirm", "evidence pending_upload"))},
+    # assessment
+    "review_detail": Case("submission", ok=STAFF_READERS),
+    "review_decide": Case("submission", method="post", ok={A}),
+    "review_voice_feedback": Case("submission", ok=READERS),
+    "countersign_queue": Case(),
+    "review_countersign": Case("review", method="post", ok={A, A2}),  # any qualified assessor
+    "unit_record": Case("enrolment unit", ok=READERS),
+    "unit_sign_off": Case("enrolment unit", method="post", ok={A}),
+    "unit_unlock": Case("enrolment signed_off_unit", method="post", ok={M, C}),
+    "assessment_queue": Case(), "assessment_workload": Case(),
+    "timeline_learner": Case("enrolment", ok=STAFF_READERS),
+    "timeline_unit": Case("enrolment unit", ok=STAFF_READERS),
+    # badges
+    "badge_class_list": Case(), "badge_class_create": Case(),
+    "badge_class_detail": Case("badge_class", ok={A, A2, C}),
+    "award_by_hand": Case("badge_class", ok={A, A2, C}),
+    "award_import": Case("badge_class", ok=ADMIN),
+    "award_revoke": Case("award", method="post", ok=ADMIN),
+    "award_download": Case("award award_format", ok=OWNER),
+    "award_baked_ob2": Case("award", ok=OWNER),
+    "award_baked_ob3": Case("award", ok=OWNER),
+    "award_sharing": Case("award", method="post", ok=OWNER),
+    "wallet": Case(), "showcase_settings": Case(),
+    "certificate_list": Case(),
+    "certificate_pdf": Case("certificate", ok={L, *CENTRE_STAFF}),
+    "certificate_reissue": Case("certificate", method="post", ok=ADMIN),
+    "certificate_revoke": Case("certificate", method="post", ok=ADMIN),
+    "certificate_issue": Case("completed_enrolment", ok=ADMIN),
+    # public documents of the badges: the same for everyone
+    **{name: Case("award") for name in ("ob2_assertion", "ob3_credential", "ob3_credential_jwt", "award_public")},
+    **{name: Case("badge_class") for name in ("ob2_badge_class", "ob2_badge_image")},
+    **{name: Case("centre") for name in ("ob2_issuer", "ob2_revocation_list", "ob3_issuer", "ob3_issuer_jwks",
+                                          "ob3_revocation_list", "ob3_status_list")},
+    "ob3_issuer_key": Case("centre issuer_key"),
+    "award_public_evidence_file": Case("award shared_evidence_file"),
+    "award_public_baked": Case("award baked_kind"),
+    "showcase_public": Case("showcase"),
+    "certificate_verify": Case("certificate"),
+}
+
+
+def needs_a_case(route: str, pattern: URLPattern) -> bool:
+    # Parameterless public files (favicon, app icons, health check) are walked without an entry.
+    return "<" in route or pattern.callback.leap_access != "public"
+
+
+def test_every_url_has_an_expectation_in_the_walk():
+    missing = [f"{route} ({p.name})" for route, p in LEAP_ROUTES if needs_a_case(route, p) and p.name not in CASES]
+    assert not missing, f"add these URLs to CASES in {__name__}: {missing}"
+    stale = set(CASES) - {p.name for _, p in LEAP_ROUTES}
+    assert not stale, f"these CASES name no URL: {sorted(stale)}"
+
+
+class World:
+    """One centre's worth of objects, made the way the app makes them."""
+
+    def __init__(self, personas):
+        p = personas
+        self.personas = {L: p.learner, L2: p.second_learner, A: p.assessor, A2: p.second_assessor,
+                         M: p.moderator, E: p.external_moderator, C: p.admin,
+                         X: staff(p.other_centre, Role.CENTRE_ADMIN)}
+        self.centre = p.centre.pk
+        version = make_spec(p.centre, units=2, outcomes=1, criteria=2)
+        enrolment = make_enrolment(p.learner, p.assessor, version)
+        units = list(version.units.order_by("position"))
+        criteria = list(AssessmentCriterion.objects.filter(unit=units[0]))
+        self.version, self.enrolment, self.unit = version.pk, enrolment.pk, units[1].pk
+        self.signed_off_unit = units[0].pk
+        self.outcome, self.criterion = criteria[0].outcome_id, criteria[0].pk
+        self.learner_membership = Membership.objects.get(user=p.learner, role=Role.LEARNER).pk
+        self.staff_membership = Membership.objects.get(user=p.second_assessor).pk
+        accepted = self._submitted(enrolment, p.learner, criteria, "Kitchen")
+        review = review_start(submission=accepted.submissions.get(), actor=p.assessor)
+        review_decide(review=review, actor=p.assessor, decisions={c.pk: True for c in criteria},
+                      outcome="accepted", feedback="ok", voice_feedback=SimpleUploadedFile("v.webm", b"\x1a\x45"))
+        unit_sign_off(enrolment_unit=EnrolmentUnit.objects.get(enrolment=enrolment, unit=units[0]),
+                      actor=p.assessor, declared=True)
+        pending = self._submitted(enrolment, p.learner, list(AssessmentCriterion.objects.filter(unit=units[1]))[:1],
+                                  "Service")
+        self.evidence, self.evidence_file = pending.pk, pending.files.get().pk
+        self.submission, self.review = review.submission_id, review.pk
+        self.shared_evidence_file = accepted.files.get().pk
+        self.pending_upload = PendingUpload.objects.create(
+            evidence=pending, key=f"uploads/{pending.pk}/x.jpg", original_name="x.jpg", declared_size=10,
+            expires_at=timezone.now() + datetime.timedelta(hours=1)).pk
+        plan = plan_start(enrolment=enrolment, actor=p.assessor)
+        item = plan_item_add(plan=plan, actor=p.assessor, revision=plan.revision, units=[units[1]],
+                             criteria=list(units[1].criteria.all()[:1]), method=Method.QUESTIONING,
+                             target_date=timezone.localdate() + datetime.timedelta(days=20))
+        plan.refresh_from_db()
+        plan_attach_document(plan=plan, upload=SimpleUploadedFile("p.pdf", b"%PDF-1.4\n%%EOF"),
+                             actor=p.assessor, revision=plan.revision)
+        self.plan_number, self.plan_item = plan.number, item.pk
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            award = hand_award(p)
+        award.public_evidence.add(accepted)
+        self.award, self.badge_class, self.award_format, self.baked_kind = (
+            award.uuid, award.badge_class.uuid, "ob2", "ob3")
+        self.issuer_key = IssuerKey.objects.filter(centre=p.centre).first().pk
+        showcase, _ = Showcase.objects.get_or_create(user=p.learner)
+        Showcase.objects.filter(pk=showcase.pk).update(enabled=True)
+        self.showcase = showcase.slug
+        self.completed_enrolment = self._completed(p).pk
+        self.certificate = certificate_issue(enrolment=self._completed(p, code="CERT"), actor=p.admin).uuid
+        self.invitation_token = "a-real-invitation-token"
+        self.invitation = Invitation.objects.create(
+            centre=p.centre, email="new.assessor@example.org", role=Role.ASSESSOR, invited_by=p.admin,
+            token_hash=hash_token(self.invitation_token),
+            expires_at=timezone.now() + datetime.timedelta(days=3)).pk
+        self.welcome_uid = urlsafe_base64_encode(force_bytes(p.second_learner.pk))
+        self.welcome_token = default_token_generator.make_token(p.second_learner)
+        self.notification = Notification.objects.filter(user=p.learner).first().pk
+
+    @staticmethod
+    def _submitted(enrolment, learner, criteria, title):
+        evidence = evidence_create(enrolment=enrolment, actor=learner)
+        photo = jpeg_bytes(colour=(len(title), 1, 1))
+        with TestCase.captureOnCommitCallbacks(execute=True):  # processed, so staff may open the file
+            evidence_file_attach(evidence=evidence, upload=ContentFile(photo), name="a.jpg", size=len(photo),
+                                 actor=learner)
+        evidence.refresh_from_db()
+        evidence_save_draft(evidence=evidence, revision=evidence.revision, actor=learner, title=title,
+                            reflection="r", method="product", activity_date=None, activity_place="",
+                            criteria=criteria)
+        evidence.refresh_from_db()
+        evidence_submit(evidence=evidence, revision=evidence.revision, declared=True, actor=learner)
+        evidence.refresh_from_db()
+        return evidence
+
+    @staticmethod
+    def _completed(p, code="DONE"):
+        return enrolment_for(p, code=code, learner=p.learner)
+
+    def url(self, route: str, case: Case) -> str:
+        values = iter(str(getattr(self, name)) for name in case.args.split())
+        return "/" + re.sub(r"<(?:\w+:)?\w+>", lambda _: next(values), route)
+
+
+def outcome(response) -> str:
+    code = response.status_code
+    if code in (403, 404, 405) or code >= 500:
+        return str(code)
+    if code == 302 and response.url.startswith(("/accounts/login/", reverse("mfa_activate_totp"))):
+        return "sent to sign in"
+    return "ok"
+
+
+def expected(pattern: URLPattern, case: Case, persona: str, anonymous: str) -> str:
+    rule = pattern.callback.leap_access
+    if rule == "public":
+        return anonymous
+    if rule.startswith("roles:") and ROLES[persona] not in rule.removeprefix("roles:").split(","):
+        return "403"
+    if persona in case.ok:
+        return "ok"
+    return "403" if persona in case.forbidden else "404"
+
+
+def ask(client: Client, case: Case, url: str):
+    # Each request in a savepoint rolled back after it, so no request changes what the next one finds.
+    with transaction.atomic(), override_settings(S3_BUCKET="walk" if case.direct_uploads else ""):
+        response = getattr(client, case.method)(url)
+        transaction.set_rollback(True)
+    return response
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.mark.django_db
+def test_every_persona_gets_what_the_rule_of_every_url_says(personas):
+    world = World(personas)
+    clients = {name: client_for(user) for name, user in world.personas.items()}
+    wrong = []
+    for route, pattern in LEAP_ROUTES:
+        case = CASES.get(pattern.name, Case())
+        url = world.url(route, case)
+        anonymous = outcome(ask(Client(), case, url))
+        if pattern.callback.leap_access == "public" and anonymous != "ok":
+            wrong.append(f"{pattern.name} {url}: anonymous got {anonymous}, public pages must answer")
+        for persona in PERSONAS:
+            got = outcome(ask(clients[persona], case, url))
+            want = expected(pattern, case, persona, anonymous)
+            if got != want:
+                wrong.append(f"{pattern.name} {case.method.upper()} {url} as {persona}: got {got}, expected {want}")
+    assert not wrong, "\n".join(wrong)
