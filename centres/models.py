@@ -63,6 +63,13 @@ class MembershipQuerySet(models.QuerySet):
         return self.filter(role__in=STAFF_ROLES)
 
 
+class AgeBand(models.TextChoices):
+    UNDER_19 = "16-18", _("16–18")
+    YOUNG_ADULT = "19-24", _("19–24")
+    ADULT = "25-49", _("25–49")
+    OLDER = "50+", _("50 and over")
+
+
 class Membership(models.Model):
     """One role of one person in one centre. Learner memberships carry the assigned assessor."""
 
@@ -75,6 +82,10 @@ class Membership(models.Model):
     )
     # Assessors not yet qualified have their decisions countersigned by a qualified assessor before they count.
     qualified = models.BooleanField(_("qualified assessor"), default=True)
+    # Optional facts about a learner, recorded only where the centre does (never required): they let the IQA
+    # sampling plan show its spread of candidates.
+    age_band = models.CharField(_("age band"), max_length=8, choices=AgeBand.choices, blank=True)
+    gender = models.CharField(_("gender"), max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(_("access ends"), null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)

@@ -33,6 +33,7 @@ urlpatterns = [
     path("qualifications/", include("qualifications.urls")),
     path("", include("portfolios.urls")),
     path("assessment/", include("assessment.urls")),
+    path("moderation/", include("moderation.urls")),
     path("badges/", include("badges.urls")),
     path("django-admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

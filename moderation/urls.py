@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("moderation.dashboards.urls")),
+    path("", include("moderation.strategies.urls")),
+    path("", include("moderation.plans.urls")),
+    path("", include("moderation.samples.urls")),
+    path("", include("moderation.practice.urls")),
+]
