@@ -243,13 +243,15 @@ class Report:
         return self.status in (VALID, EXPIRED, REVOKED)
 
 
-def _id_of(value: Any) -> str:
+def id_of(value: Any) -> str:
+    """The id of a JSON-LD node given as an object or as a bare string ("" when neither)."""
     if isinstance(value, dict):
         value = value.get("id")
     return value if isinstance(value, str) else ""
 
 
-def _moment(value: Any) -> datetime | None:
+def moment_of(value: Any) -> datetime | None:
+    """An XSD dateTime as an aware datetime (UTC when it names no zone), or None."""
     try:
         moment = parse_datetime(value) if isinstance(value, str) else None
     except ValueError:
@@ -273,7 +275,7 @@ def verify_credential(document_or_jwt: dict[str, Any] | str) -> Report:
     if not isinstance(claimed, dict):
         report.reason = "not a credential: neither a JSON object nor a readable JWT"
         return report
-    issuer = _id_of(claimed.get("issuer"))
+    issuer = id_of(claimed.get("issuer"))
     centre = centre_of_issuer(issuer)
     if centre is None:
         report.status, report.reason = UNKNOWN_ISSUER, f"the issuer {issuer or '(none)'} is not one of ours"
@@ -297,12 +299,12 @@ def verify_credential(document_or_jwt: dict[str, Any] | str) -> Report:
 
 def _conclude(report: Report, centre: Centre) -> Report:
     credential = report.credential or {}
-    report.award = award = award_of_credential(_id_of(credential), centre)
+    report.award = award = award_of_credential(id_of(credential), centre)
     revoked, reason = status_lists.revocation_status(credential, centre)
     if award is not None and award.revoked_at:  # our own record, whatever the credential points at
         revoked, reason = True, award.revocation_reason
     now = timezone.now()
-    valid_from, valid_until = _moment(credential.get("validFrom")), _moment(credential.get("validUntil"))
+    valid_from, valid_until = moment_of(credential.get("validFrom")), moment_of(credential.get("validUntil"))
     if revoked:
         report.status, report.reason, report.revocation_reason = REVOKED, "revoked by its issuer", reason
     elif valid_until is not None and valid_until <= now:

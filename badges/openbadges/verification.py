@@ -18,13 +18,12 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import jwt as pyjwt
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -219,7 +218,7 @@ def _verify_jwt(token: str, report: Report) -> Report:
 
 def _verify_ob3(document_or_jwt: dict | str, claimed: dict, report: Report) -> Report:
     """Signature, revocation and dates, checked by ``badges.ob3`` with our own issuers' keys and records."""
-    issuer_id = _id_of(claimed.get("issuer"))
+    issuer_id = ob3.id_of(claimed.get("issuer"))
     try:
         centre = addresses.centre_of_issuer(issuer_id) if our_path(issuer_id) else None
         result = ob3.verify_credential(document_or_jwt) if centre else None
@@ -261,24 +260,8 @@ def _describe_credential(report: Report, credential: dict) -> None:
     identifiers = identifiers if isinstance(identifiers, list) else [identifiers]
     if any(isinstance(i, dict) and i.get("hashed") for i in identifiers):
         report.recipient = _("email hidden")
-    report.issued = _datetime(credential.get("validFrom") or credential.get("issuanceDate"))
-    report.expires = _datetime(credential.get("validUntil") or credential.get("expirationDate"))
-
-
-def _id_of(value: Any) -> str:
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) else ""
-
-
-def _datetime(value: Any) -> datetime | None:
-    try:
-        moment = parse_datetime(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-    if moment is not None and timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=UTC)
-    return moment
+    report.issued = ob3.moment_of(credential.get("validFrom") or credential.get("issuanceDate"))
+    report.expires = ob3.moment_of(credential.get("validUntil") or credential.get("expirationDate"))
 
 
 # --- Our own ids, resolved locally --------------------------------------------------------------------------

@@ -370,7 +370,7 @@ def test_an_expired_award_verifies_as_expired(personas):
                                              expires_at=timezone.now() - datetime.timedelta(days=30))
     award.refresh_from_db()
     credential = ob3.signed_credential(award, resign=True)
-    assert ob3._moment(credential["validUntil"]) < timezone.now()
+    assert ob3.moment_of(credential["validUntil"]) < timezone.now()
     for document in (credential, ob3.signed_jwt(award, resign=True)):
         report = ob3.verify_credential(document)
         assert report.status == ob3.EXPIRED and "expired" in report.reason
