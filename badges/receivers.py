@@ -6,6 +6,7 @@ from django.dispatch import receiver
 from accounts.models import User
 from assessment.services import enrolment_completed, unit_signed_off, unit_unlocked
 from badges.awards import tasks
+from moderation.samples.services import certification_hold_released
 
 
 @receiver(unit_signed_off, dispatch_uid="badges.unit_badge")
@@ -21,3 +22,8 @@ def queue_qualification_badge(sender, enrolment, actor: User, **kwargs) -> None:
 @receiver(unit_unlocked, dispatch_uid="badges.reopened_unit")
 def queue_reopened_unit_revocations(sender, sign_off, actor: User, **kwargs) -> None:
     transaction.on_commit(lambda: tasks.revoke_for_reopened_unit.delay(sign_off.pk), robust=True)
+
+
+@receiver(certification_hold_released, dispatch_uid="badges.qualification_badge_released")
+def queue_released_qualification_badge(sender, enrolment, actor: User, **kwargs) -> None:
+    transaction.on_commit(lambda: tasks.award_qualification_badge.delay(enrolment.pk), robust=True)

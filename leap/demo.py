@@ -98,6 +98,7 @@ def seed_demo() -> tuple[Centre, list[tuple[DemoPerson, str]]]:
         logins.append((p, ""))
     _enrol_demo_learners(centre, admin)
     seed_demo_assessment(centre)
+    seed_demo_moderation(centre)
     return centre, logins
 
 
@@ -218,3 +219,96 @@ def seed_demo_assessment(centre: Centre) -> None:
             _sign_off_with_evidence(barista, barista_unit, fourth, barista_assessor, colour=(111, 78, 55))
         barista.refresh_from_db()
         certificate_issue(enrolment=barista, actor=admin)
+
+
+# --- Internal quality assurance ---------------------------------------------------------------------------
+
+MODERATOR_EMAIL = f"moderator@{DOMAIN}"
+
+
+def seed_demo_moderation(centre: Centre) -> None:
+    """An approved sampling strategy for the hospitality qualification, this cycle's plan generated from it, and
+    two of assessor 1's items sampled by the moderator: one signed "agree", one signed "disagree — assessor to
+    act" with an open action. Each step is skipped when already done."""
+    from django.utils import timezone
+
+    from moderation.models import Sample, SamplingPlan
+    from moderation.plans.services import sampling_plan_generate
+    from moderation.strategies.selectors import current_strategy
+    from moderation.strategies.services import strategy_approve, strategy_create
+
+    moderator = User.objects.get(email=MODERATOR_EMAIL)
+    enrolment = Enrolment.objects.filter(learner__email=LEARNERS[0].email, centre=centre).select_related(
+        "version__qualification").first()
+    if enrolment is None:
+        return
+    qualification = enrolment.version.qualification
+    _demo_interim_work(centre)
+    strategy = current_strategy(centre=centre, qualification=qualification)
+    if strategy is None:
+        strategy = strategy_create(centre=centre, qualification=qualification, actor=moderator)
+        strategy = strategy_approve(strategy=strategy, actor=moderator, typed_name=moderator.get_full_name())
+    start_year = strategy.cycle_start_year_of(timezone.localdate())
+    plan = SamplingPlan.objects.filter(strategy=strategy, cycle_start=strategy.cycle_for(start_year)[0],
+                                       current=True).first()
+    if plan is None:
+        plan = sampling_plan_generate(strategy=strategy, cycle_start_year=start_year, actor=moderator)
+    if not Sample.objects.filter(centre=centre, plan_item__plan__strategy=strategy).exists():
+        _demo_samples(plan, moderator)
+
+
+def _demo_interim_work(centre: Centre) -> None:
+    """Learner 3 has work in progress on the first hospitality unit, accepted by assessor 1: something for interim
+    sampling. Done once: skipped when learner 3 already has evidence."""
+    from assessment.services import review_decide, review_start
+    from portfolios.models import Evidence
+    from qualifications.models import AssessmentCriterion
+
+    learner = User.objects.get(email=LEARNERS[2].email)
+    assessor = User.objects.get(email=ASSESSORS[0].email)
+    enrolment = Enrolment.objects.filter(learner=learner, centre=centre).first()
+    if enrolment is None or Evidence.objects.filter(enrolment=enrolment).exists():
+        return
+    unit = enrolment.units.order_by("position").first()
+    part = list(AssessmentCriterion.objects.filter(unit=unit).order_by("position")[:2])
+    evidence = _submit(enrolment, learner, title="Opening checks in the training kitchen", criteria=part,
+                       reflection="I did the opening checks on my own and wrote them up.", colour=(30, 120, 60))
+    review = review_start(submission=evidence.submissions.get(), actor=assessor)
+    review_decide(review=review, actor=assessor, decisions={c.pk: True for c in part}, outcome="accepted",
+                  feedback="Good start: the checks are complete.")
+
+
+def _demo_samples(plan, moderator) -> None:
+    """The first item of assessor 1 that can be sampled is agreed; the next gets "disagree — assessor to act"."""
+    from moderation.models import Sample
+    from moderation.samples.services import (
+        PROCESS_CHECKS,
+        VACS,
+        Check,
+        SampleError,
+        sample_record,
+        sample_sign,
+        sample_start,
+    )
+
+    assessor = User.objects.get(email=ASSESSORS[0].email)
+    outcomes = [
+        (Sample.Outcome.AGREE, "", []),
+        (Sample.Outcome.DISAGREE_ACT,
+         "The evidence does not show criterion 1.1 was met in a real service: the photo is from a training session.",
+         [("Observe the learner in a live service and record it against 1.1, then review the decision.", None)]),
+    ]
+    for item in plan.items.filter(assessor=assessor, removed_at__isnull=True).order_by("position", "pk"):
+        if not outcomes:
+            break
+        try:
+            sample = sample_start(plan_item=item, actor=moderator)
+        except SampleError:
+            continue  # e.g. a summative item whose unit is not signed off (yet)
+        outcome, feedback, actions = outcomes.pop(0)
+        criteria = list(item.unit.criteria.order_by("position").values_list("pk", flat=True)[:2])
+        sample_record(sample=sample, actor=moderator, criteria_ids=criteria,
+                      vacs={name: Check(True) for name in VACS},
+                      process_checks={name: Check(True) for name in PROCESS_CHECKS},
+                      outcome=outcome, feedback=feedback, actions=actions)
+        sample_sign(sample=sample, actor=moderator, typed_name=moderator.get_full_name())

@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "centres.context_processors.navigation",
+                "moderation.dashboards.context_processors.iqa_navigation",
                 "leap.security.csp_nonce",
             ],
         },
@@ -205,6 +206,8 @@ CELERY_BEAT_SCHEDULE = {
                                    "schedule": crontab(hour=7, minute=0)},
     "assessor-digests": {"task": "assessment.tasks.assessor_digests", "schedule": crontab(hour=7, minute=30)},
     "units-due-reminders": {"task": "assessment.tasks.units_due_reminders", "schedule": crontab(hour=8, minute=0)},
+    "iqa-action-reminders": {"task": "moderation.tasks.sample_action_reminders",
+                             "schedule": crontab(hour=8, minute=15)},
     "email-outbox-sweep": {"task": "notifications.tasks.sweep_unsent_emails", "schedule": 60.0},
     "audit-checkpoints": {"task": "audit.tasks.audit_checkpoint", "schedule": crontab(minute=7)},
 }

@@ -24,6 +24,10 @@ from assessment.services import review_decide, review_start, unit_sign_off
 from badges.certificates.services import certificate_issue
 from badges.models import IssuerKey, Showcase
 from centres.models import Invitation, Membership, Role, hash_token
+from moderation.models import SamplingStrategy
+from moderation.plans.services import sampling_plan_generate
+from moderation.practice.services import co_marking_create, meeting_file_attach, meeting_record, observation_schedule
+from moderation.samples.services import Check, sample_record, sample_sign, sample_start
 from notifications.models import Notification
 from portfolios.evidence.services import evidence_create, evidence_file_attach, evidence_save_draft, evidence_submit
 from portfolios.models import EnrolmentUnit, Method, PendingUpload
@@ -52,6 +56,8 @@ CENTRE_STAFF = {A, A2, M, E, C}
 ADMIN = {C}
 OWNER = {L}
 ALL = set(PERSONAS)
+SAMPLE_CHECKS = {name: Check(ok=True) for name in ("valid", "authentic", "current", "sufficient", "plan_followed",
+                                                  "feedback_developmental", "declaration_present", "records_accurate")}
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,46 @@ CASES = {
     "award_public_baked": Case("award baked_kind"),
     "showcase_public": Case("showcase"),
     "certificate_verify": Case("certificate"),
+    # moderation: sampling strategies and assessor risk (moderators change them, centre admins read them)
+    "iqa_strategy_list": Case(), "iqa_strategy_new": Case(method="post"),
+    **{name: Case("iqa_strategy", ok={M, C}) for name in ("iqa_strategy_detail", "iqa_assessor_risk")},
+    "iqa_strategy_edit": Case("iqa_strategy", ok={M}),
+    **{name: Case("iqa_strategy", method="post", ok={M}) for name in (
+        "iqa_strategy_approve", "iqa_strategy_discard", "iqa_risk_override", "iqa_risk_override_withdraw")},
+    # moderation: dashboards (the role rule keeps out learners, assessors and EQA; each centre sees its own)
+    "iqa_dashboard": Case(), "iqa_reassign": Case(method="post"),
+    # moderation: sampling plans and CAMERA (moderators change them, centre admins read them)
+    "iqa_plan_list": Case(), "iqa_plan_generate": Case(method="post"),
+    **{name: Case("iqa_plan", ok={M, C}) for name in ("iqa_plan_detail", "iqa_plan_camera")},
+    "iqa_plan_item_add": Case("iqa_plan", ok={M}),
+    "iqa_plan_item": Case("iqa_plan_item", ok={M, C}),
+    **{name: Case("iqa_plan_item", method="post", ok={M}) for name in ("iqa_plan_item_remove",
+                                                                       "iqa_plan_item_assign")},
+    # moderation: observations of practice (A is observed) and standardisation (A and A2 co-mark; EQA sees none)
+    "iqa_observation_list": Case(), "iqa_observation_schedule": Case(),
+    "iqa_observation_detail": Case("iqa_observation", ok={A, M}),
+    "iqa_observation_record": Case("iqa_observation", ok={M}),
+    "iqa_observation_cancel": Case("iqa_observation", method="post", ok={M}),
+    "iqa_meeting_list": Case(), "iqa_meeting_create": Case(), "iqa_attendance": Case(),
+    "iqa_meeting_detail": Case("iqa_meeting", ok={A, A2, M, C}),
+    "iqa_meeting_file": Case("iqa_meeting_file", ok={A, A2, M, C}),
+    "iqa_meeting_file_attach": Case("iqa_meeting", method="post", ok={M}),
+    "iqa_co_marking_list": Case(), "iqa_co_marking_create": Case(),
+    "iqa_co_marking_detail": Case("iqa_co_marking", ok={A, A2, M}),
+    "iqa_co_marking_judge": Case("iqa_co_marking", ok={A, A2}),
+    "iqa_co_marking_close": Case("iqa_co_marking", method="post", ok={M}),
+    "iqa_co_marking_file": Case("iqa_co_marking evidence_file", ok={A, A2, M}),
+    # moderation: sampling (moderators sample, the centre admin reads and second-signs, A is the sampled assessor)
+    "iqa_queue": Case(), "iqa_my_samples": Case(),
+    "iqa_item": Case("iqa_plan_item", ok={M, C}),
+    "iqa_item_start": Case("iqa_plan_item", method="post", ok={M}),
+    "iqa_sample": Case("iqa_sample", ok={M, C}),
+    **{name: Case("iqa_sample", method="post", ok={M}) for name in (
+        "iqa_sample_record", "iqa_sample_sign", "iqa_sample_resample")},
+    "iqa_sample_second_sign": Case("iqa_sample", method="post", ok={M, C}),
+    "iqa_sample_acknowledge": Case("iqa_sample", method="post", ok={A}),
+    **{name: Case("iqa_action", method="post", ok={M}) for name in ("iqa_action_close", "iqa_action_reopen")},
+    "iqa_action_done": Case("iqa_action", method="post", ok={A}),
 }
 
 
@@ -234,6 +280,37 @@ class World:
         self.welcome_uid = urlsafe_base64_encode(force_bytes(p.second_learner.pk))
         self.welcome_token = default_token_generator.make_token(p.second_learner)
         self.notification = Notification.objects.filter(user=p.learner).first().pk
+        # A draft sampling strategy (moderation/strategies) of its own qualification, so it meets no other's.
+        self.iqa_strategy = SamplingStrategy.objects.create(
+            centre=p.centre, qualification=make_spec(p.centre, code="IQA-STRAT", units=1, outcomes=1,
+                                                     criteria=1).qualification, created_by=p.moderator).pk
+        # A sampling plan (moderation/plans) of the main qualification: its signed-off unit is in it.
+        plan = sampling_plan_generate(strategy=self._approved_strategy(p, version), cycle_start_year=(
+            timezone.localdate().year - (timezone.localdate().month < 8)), actor=p.moderator)
+        self.iqa_plan, self.iqa_plan_item = plan.pk, plan.items.first().pk
+        # An observation, a meeting with a file and an open co-marking exercise (moderation/practice).
+        self.iqa_observation = observation_schedule(centre=p.centre, assessor=p.assessor, actor=p.moderator,
+                                                    scheduled_for=timezone.localdate(), place="Kitchen").pk
+        meeting = meeting_record(centre=p.centre, actor=p.moderator, held_on=timezone.localdate(), title="Std",
+                                 attendees=[p.assessor], minutes="", decisions="")
+        self.iqa_meeting, self.iqa_meeting_file = meeting.pk, meeting_file_attach(
+            meeting=meeting, upload=SimpleUploadedFile("m.pdf", b"%PDF-1.4\n%%EOF"), actor=p.moderator).pk
+        self.iqa_co_marking = co_marking_create(centre=p.centre, evidence=pending, invited=[p.assessor,
+                                                p.second_assessor], title="Co-mark", actor=p.moderator).pk
+        # A signed summative sample of the signed-off unit with one open action (moderation/samples); the plan
+        # item above stays unsampled.
+        sample = sample_record(
+            sample=sample_start(enrolment=enrolment, unit=units[0], kind="summative", actor=p.moderator),
+            actor=p.moderator, criteria_ids=[c.pk for c in criteria], vacs=SAMPLE_CHECKS, process_checks=SAMPLE_CHECKS,
+            outcome="agree_advice", feedback="Date the photos.", actions=[("Date the photos", None)])
+        sample_sign(sample=sample, actor=p.moderator, typed_name=p.moderator.get_full_name())
+        self.iqa_sample, self.iqa_action = sample.pk, sample.actions.get().pk
+
+    @staticmethod
+    def _approved_strategy(p, version):
+        strategy = SamplingStrategy.objects.filter(qualification=version.qualification, status="approved").first()
+        return strategy or SamplingStrategy.objects.create(
+            centre=p.centre, qualification=version.qualification, status="approved", created_by=p.moderator)
 
     @staticmethod
     def _submitted(enrolment, learner, criteria, title):

@@ -16,6 +16,7 @@ from badges.certificates.services import certificates_revoke_for_reopened
 from badges.models import Award
 from centres.models import Role
 from centres.services import has_role
+from moderation.samples.selectors import certification_holds
 from portfolios.models import Enrolment
 
 
@@ -49,7 +50,8 @@ def award_for_sign_off(*, sign_off_id: int) -> Award | None:
 
 
 def award_for_completion(*, enrolment_id: int) -> Award | None:
-    """The qualification badge for a completed enrolment, once per completion. None if it is no longer complete.
+    """The qualification badge for a completed enrolment, once per completion. None if it is no longer complete,
+    or while internal quality assurance holds its certification.
     A qualification badge issued before one of its units was reopened does not count (it is revoked)."""
     with transaction.atomic():
         enrolment = (Enrolment.objects.select_for_update().select_related("centre", "learner", "version")
@@ -66,6 +68,8 @@ def award_for_completion(*, enrolment_id: int) -> Award | None:
         existing = awarded.first()
         if existing is not None:
             return existing
+        if certification_holds(enrolment=enrolment):
+            return None  # held by IQA: awarded when the holds are released (badges.receivers)
         last = (UnitSignOff.objects.filter(enrolment_unit__enrolment=enrolment, unlocked_at__isnull=True)
                 .select_related("signed_off_by").order_by("-signed_off_at", "-pk").first())
         codes = list(enrolment.enrolment_units.order_by("unit__position").values_list("unit__code", flat=True))

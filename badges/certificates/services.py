@@ -32,6 +32,7 @@ from badges.certificates.tasks import render_certificate_pdf
 from badges.models import Certificate, CertificateRule
 from centres.models import Centre, Role
 from centres.services import ServiceError, has_role
+from moderation.samples.selectors import certification_holds
 from notifications.services import notify
 from portfolios.models import Enrolment, EnrolmentUnit
 
@@ -223,6 +224,10 @@ def certificate_issue(*, enrolment: Enrolment, actor: User, tier: str | None = N
         problems.append(_("The learner's name is missing: a certificate is made out to a name."))
     if problems:
         raise CertificateError(" ".join(problems))
+    holds = certification_holds(enrolment=enrolment)
+    if holds:
+        raise CertificateError(_("The certificate is held by internal quality assurance: %(holds)s.")
+                               % {"holds": "; ".join(str(hold) for hold in holds)})
     with transaction.atomic():
         Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()  # one issue at a time per enrolment
         if Certificate.objects.filter(enrolment=enrolment, tier=tier, revoked_at__isnull=True).exists():

@@ -18,6 +18,7 @@ from badges.models import Certificate
 from centres.access import role_required
 from centres.models import STAFF_ROLES, Role
 from centres.services import ServiceError
+from moderation.samples.selectors import certification_holds
 from portfolios.access import get_enrolment_for
 from portfolios.models import Enrolment
 
@@ -111,6 +112,7 @@ def certificate_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
         "enrolment": enrolment, "form": form, "earned": earned,
         "problems": [(Certificate.Tier(tier).label, why) for tier, why in problems.items()],
         "issued": Certificate.objects.filter(enrolment=enrolment).select_related("replaced_by"),
+        "holds": certification_holds(enrolment=enrolment),
     })
 
 

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("", views.iqa_dashboard, name="iqa_dashboard"),
+    path("reassign/", views.iqa_reassign, name="iqa_reassign"),
+]

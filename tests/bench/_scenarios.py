@@ -21,7 +21,9 @@ from notifications.models import Notification
 from ._assessment import QUEUE_ITEMS, SIGN_OFF_ITEMS, queue_pages, sign_off_rows
 from ._badges import BADGE_AWARDS, badge_rows
 from ._certificates import CERTIFICATES, certificate_rows
+from ._dashboards import dashboard_rows
 from ._measure import Row, page_rows
+from ._plans import PLAN_LEARNERS, plan_rows
 from ._upload import UPLOAD_MB, upload_and_thumbnails
 
 User = get_user_model()
@@ -199,4 +201,6 @@ SCENARIOS: list[Scenario] = [
     Scenario(f"sign-off of a unit with {SIGN_OFF_ITEMS} evidence items", sign_off_rows),
     Scenario(f"certificates (PDF), {CERTIFICATES} issued and rendered", certificate_rows),
     Scenario(f"Open Badges, {BADGE_AWARDS} awards: baked, OB 3.0 signed and verified", badge_rows),
+    Scenario(f"IQA sampling plan, {PLAN_LEARNERS:,} learners: generate and CAMERA", plan_rows),
+    Scenario(f"IQA dashboard, demo centre and {PLAN_LEARNERS:,} learners", dashboard_rows),
 ]
