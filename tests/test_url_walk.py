@@ -131,7 +131,7 @@ CASES = {
     # assessment
     "review_detail": Case("submission", ok=STAFF_READERS),
     "review_decide": Case("submission", method="post", ok={A}),
-    "review_voice_feedback": Case("submission", ok=READERS),
+    "review_voice_feedback": Case("review", ok=READERS),  # a review pk (equal to the submission pk only by chance)
     "countersign_queue": Case(),
     "review_countersign": Case("review", method="post", ok={A, A2}),  # any qualified assessor
     "unit_record": Case("enrolment unit", ok=READERS),

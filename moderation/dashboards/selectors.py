@@ -101,20 +101,30 @@ def item_samples():
                                  plan_item__plan__cycle_start=OuterRef("plan__cycle_start"))
 
 
-def _plan_items(*, centre: Centre, moderator: User | None, today: datetime.date):
+def _plan_items(*, centre: Centre, moderator: User | None, today: datetime.date) -> list[dict]:
+    """Planned, done and overdue per (plan, assessor, moderator). One query of one small row per item: each
+    item's two facts (done; unit signed off) are asked once, and the rule applied here, which is cheaper than
+    letting the database evaluate the subqueries again in every filtered aggregate."""
     done = item_samples().filter(status__in=DONE_SAMPLE)
     unit_signed = EnrolmentUnit.objects.filter(enrolment=OuterRef("enrolment_id"), unit=OuterRef("unit_id"),
                                                locked_at__isnull=False)
-    items = (PlanItem.objects.filter(plan__centre=centre, plan__current=True, plan__cycle_start__lte=today,
-                                     removed_at__isnull=True)
-             .annotate(is_done=Exists(done), unit_signed=Exists(unit_signed))
-             .filter(Q(plan__cycle_end__gte=today) | Q(is_done=False)))
+    items = PlanItem.objects.filter(plan__centre=centre, plan__current=True, plan__cycle_start__lte=today,
+                                    removed_at__isnull=True)
     if moderator is not None:
         items = items.filter(Q(moderator=moderator) | Q(moderator__isnull=True))
-    overdue = Q(is_done=False) & (Q(plan__cycle_end__lt=today) | Q(kind=SampleKind.INTERIM, unit_signed=True))
-    return (items.order_by().values("plan", "assessor", "moderator")
-            .annotate(planned=Count("pk"), done=Count("pk", filter=Q(is_done=True)),
-                      overdue=Count("pk", filter=overdue)))
+    rows = (items.order_by().annotate(is_done=Exists(done), unit_signed=Exists(unit_signed))
+            .values_list("plan", "assessor", "moderator", "kind", "plan__cycle_end", "is_done", "unit_signed"))
+    groups: dict[tuple, dict] = {}
+    for plan, assessor, item_moderator, kind, cycle_end, is_done, signed in rows:
+        ended = cycle_end < today
+        if ended and is_done:
+            continue  # a done item of an ended cycle has left the dashboard
+        group = groups.setdefault((plan, assessor, item_moderator), {
+            "plan": plan, "assessor": assessor, "moderator": item_moderator, "planned": 0, "done": 0, "overdue": 0})
+        group["planned"] += 1
+        group["done"] += is_done
+        group["overdue"] += not is_done and (ended or (kind == SampleKind.INTERIM and signed))
+    return list(groups.values())
 
 
 def _actions(*, centre: Centre, moderator: User | None, today: datetime.date):

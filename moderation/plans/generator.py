@@ -167,7 +167,8 @@ def _fill_rates(pool: list[Candidate], covered: list[Draw], rate: Any, tier: str
     label = f"rate: tier={tier}" + ("" if tier_known else " (no risk record)")
     # Learners sampled for coverage count towards the share; the others are drawn in seeded order.
     sampled = [e for e in enrolments if any(c.key in taken for c in by_learner[e])]
-    others = [e for e in enrolments if e not in set(sampled)]
+    already = set(sampled)
+    others = [e for e in enrolments if e not in already]
     sampled += rng.sample(others, max(0, min(len(others), wanted - len(sampled))))
     interim_total = sum(1 for d in covered if d.candidate.kind == INTERIM)
     total = len(covered)

@@ -130,6 +130,9 @@ def sample_start(
             open_sample = Sample.objects.filter(plan_item=plan_item, status__in=OPEN).first()
             if open_sample is not None:
                 return open_sample
+            # Sampling a sampled item again is a re-sample: it names the latest signed one.
+            resample_of = resample_of or (Sample.objects.filter(plan_item=plan_item, status__in=DONE)
+                                          .order_by("-started_at", "-pk").first())
         enrolment_unit = EnrolmentUnit.objects.filter(enrolment=enrolment, unit=unit).first()
         if enrolment_unit is None:
             raise SampleError(_("This unit is not part of the learner's enrolment."))

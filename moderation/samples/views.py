@@ -104,7 +104,7 @@ def iqa_item(request: HttpRequest, pk: int) -> HttpResponse:
     open_sample = next((s for s in samples if s.status in selectors.OPEN), None)
     return render(request, "moderation/iqa_item.html", {
         "item": item, "samples": samples, "open_sample": open_sample,
-        "may_start": request.leap.has(Role.MODERATOR) and open_sample is None,
+        "may_start": request.leap.has(Role.MODERATOR) and open_sample is None and not samples,
         "unit": selectors.unit_under_review(enrolment=item.enrolment, unit=item.unit)})
 
 

@@ -80,6 +80,13 @@ def test_removed_items_and_replaced_plans_are_not_counted(world):
     assert moderator_dashboard(centre=personas.centre).totals.planned == 1
 
 
+def test_a_plan_for_a_cycle_that_has_not_started_is_not_counted_yet(world):
+    personas, version, strategy, _ = world
+    next_year = make_plan(strategy, personas.moderator, start_year=strategy.cycle_start_year_of(days(0)) + 1)
+    learners_with_items(personas, version, next_year, 2)
+    assert moderator_dashboard(centre=personas.centre).totals.planned == 0
+
+
 def test_actions_count_open_overdue_and_to_close(world):
     personas, version, _, plan = world
     item = learners_with_items(personas, version, plan, 1)[0]

@@ -145,3 +145,10 @@ def test_the_moderator_is_told_when_an_interim_sampled_unit_is_signed_off(person
         sign_off_unit(personas, world.enrolment, world.units[-1])
     [told] = Notification.objects.filter(user=personas.moderator, kind="iqa_interim_moved_on")
     assert told.data["sample"] == sample.pk and told.url.endswith(f"/samples/{sample.pk}/")
+
+
+def test_starting_a_signed_plan_item_again_is_a_re_sample_of_it(personas):
+    world = Sampling(personas)
+    first = world.signed()
+    again = world.start()
+    assert again != first and again.resample_of == first

@@ -8,11 +8,12 @@ from django.urls import reverse
 
 from centres.models import Role
 from moderation.models import Sample, SampleAction
+from portfolios.models import EvidenceFile
 from tests.conftest import client_for
 from tests.factories import learner, staff
 from tests.portfolios.factories import make_enrolment
 
-from .sampling_world import Sampling, item_for
+from .sampling_world import Sampling, accepted_evidence, item_for
 
 pytestmark = pytest.mark.django_db
 
@@ -61,10 +62,10 @@ def test_an_incomplete_record_is_shown_again_with_the_problem(personas):
 
 def test_a_change_after_the_start_shows_on_the_sample_page(personas):
     world = Sampling(personas)
-    sample = world.start()
-    from portfolios.models import EvidenceFile
-
-    EvidenceFile.objects.filter(evidence__enrolment=world.enrolment).update(sha256="f" * 64)
+    evidence = accepted_evidence(world.enrolment, personas.learner, personas.assessor,
+                                 list(world.units[-1].criteria.all()[:1]))
+    sample = world.start(world.interim_item)
+    EvidenceFile.objects.filter(evidence=evidence).update(sha256="f" * 64)
     page = client_for(personas.moderator).get(reverse("iqa_sample", args=[sample.pk])).content.decode()
     assert "change since this sample started" in page and "has changed" in page
 

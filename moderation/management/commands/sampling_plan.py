@@ -23,11 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--centre", required=True, help="the centre's slug")
         parser.add_argument("--qualification", required=True, help="the qualification's code")
         parser.add_argument("--cycle", type=int, help="the year the cycle starts in (default: the current cycle)")
-        parser.add_argument("--json", action="store_true", help="stable JSON (sorted keys) to compare two runs")
+        parser.add_argument("--json", action="store_true", dest="as_json",
+                            help="stable JSON (sorted keys) to compare two runs")
         parser.add_argument("--generate", action="store_true",
                             help="generate the plan first, as the system (changes data; audited)")
 
-    def handle(self, *args, centre: str, qualification: str, cycle: int | None, json: bool, generate: bool,
+    def handle(self, *args, centre: str, qualification: str, cycle: int | None, as_json: bool, generate: bool,
                **options):
         found = Centre.objects.filter(slug=centre).first()
         if found is None:
@@ -49,7 +50,7 @@ class Command(BaseCommand):
         if plan is None:
             raise CommandError(f"No sampling plan for the cycle starting {start:%d %b %Y}; add --generate to make one.")
         document = plan_document(plan)
-        if json:
+        if as_json:
             self.stdout.write(dumps(document))
         else:
             self._print(document)
