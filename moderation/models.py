@@ -138,6 +138,8 @@ class TierRate(models.Model):
                                    name="tier_rate_units_given"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.strategy}: {self.tier}"
 
 class AssessorRiskOverride(models.Model):
     """A moderator's written decision to put an assessor in another tier than the facts give. The latest one that
@@ -156,6 +158,8 @@ class AssessorRiskOverride(models.Model):
         ordering = ["-set_at", "-pk"]
         indexes = [models.Index(fields=["centre", "qualification", "assessor"], name="risk_override_lookup")]
 
+    def __str__(self) -> str:
+        return f"{self.assessor}: {self.tier}"
 
 class SamplingPlan(models.Model):
     """What will be sampled in one cycle of a strategy. Generating again (after the cohort changed) makes a new
@@ -217,6 +221,8 @@ class PlanItem(models.Model):
         indexes = [models.Index(fields=["plan", "assessor"], name="plan_item_assessor"),
                    models.Index(fields=["moderator", "removed_at"], name="plan_item_moderator")]
 
+    def __str__(self) -> str:
+        return f"plan item {self.pk} ({self.kind})"
 
 class Sample(models.Model):
     """The moderator's record of one sampled item. Starting it snapshots what it looks at into the audit trail."""
@@ -310,6 +316,8 @@ class SampleAction(models.Model):
         ordering = ["due_date", "pk"]
         indexes = [models.Index(fields=["owner", "status", "due_date"], name="sample_action_owner")]
 
+    def __str__(self) -> str:
+        return self.text[:60]
 
 class Observation(models.Model):
     """An observation of an assessor's practice: scheduled, then recorded with a checklist."""
@@ -353,6 +361,8 @@ class Observation(models.Model):
         ordering = ["scheduled_for", "pk"]
         indexes = [models.Index(fields=["centre", "assessor", "status"], name="observation_assessor")]
 
+    def __str__(self) -> str:
+        return f"observation of {self.assessor} on {self.scheduled_for}"
 
 class StandardisationMeeting(models.Model):
     centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="standardisation_meetings")
@@ -369,6 +379,8 @@ class StandardisationMeeting(models.Model):
     class Meta:
         ordering = ["-held_on", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.title} ({self.held_on})"
 
 class MeetingFile(models.Model):
     meeting = models.ForeignKey(StandardisationMeeting, on_delete=models.PROTECT, related_name="files")
@@ -379,6 +391,8 @@ class MeetingFile(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return self.original_name
 
 class CoMarkingExercise(models.Model):
     """Blind co-marking: invited assessors judge the same evidence per criterion without seeing each other's."""
@@ -404,6 +418,8 @@ class CoMarkingExercise(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
 
+    def __str__(self) -> str:
+        return self.title
 
 class CoMarkingJudgement(models.Model):
     exercise = models.ForeignKey(CoMarkingExercise, on_delete=models.CASCADE, related_name="judgements")
@@ -416,3 +432,6 @@ class CoMarkingJudgement(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["exercise", "assessor", "criterion"],
                                                name="co_marking_one_judgement")]
+
+    def __str__(self) -> str:
+        return f"{self.assessor}: {self.criterion_id} {'met' if self.met else 'not yet met'}"

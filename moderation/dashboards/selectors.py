@@ -25,6 +25,7 @@ from centres.models import Centre, Membership, Role
 from portfolios.models import EnrolmentUnit
 
 from ..models import Observation, PlanItem, Sample, SampleAction, SampleKind, SamplingPlan
+from ..samples.selectors import item_samples
 
 DONE_SAMPLE = (Sample.Status.SIGNED, Sample.Status.ACKNOWLEDGED)
 NOT_CLOSED = (SampleAction.Status.OPEN, SampleAction.Status.DONE)
@@ -91,14 +92,6 @@ class Dashboard:
     moderators: list[PersonRow]
     plans: list[PlanRow]
     totals: Counts
-
-
-def item_samples():
-    """The samples of the outer plan item: its own, and those of the same unit, learner and kind on the plans it
-    replaced in its cycle (regenerating a plan makes new items; the samples stay on the old ones)."""
-    return Sample.objects.filter(enrolment_id=OuterRef("enrolment_id"), unit_id=OuterRef("unit_id"),
-                                 kind=OuterRef("kind"), plan_item__plan__strategy_id=OuterRef("plan__strategy_id"),
-                                 plan_item__plan__cycle_start=OuterRef("plan__cycle_start"))
 
 
 def _plan_items(*, centre: Centre, moderator: User | None, today: datetime.date) -> list[dict]:

@@ -10,7 +10,7 @@ from centres.models import Centre, Membership, Role
 from centres.services import ServiceError
 
 from ..models import PlanItem
-from .selectors import item_samples
+from ..samples.selectors import item_samples
 
 
 def _is_current(*, centre: Centre, user: User, roles: tuple[str, ...]) -> bool:

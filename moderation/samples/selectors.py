@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from accounts.models import User
 from assessment import selectors as assessment_selectors
 from assessment import timeline
 from portfolios.models import AssessmentPlan, Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion, EvidenceSubmission
@@ -20,8 +21,21 @@ QUEUE_STATUSES = ("not_started", "in_progress", "signed", "overdue")
 
 # --- The moderator's queue ------------------------------------------------------------------------------
 
+def item_samples(item: PlanItem | None = None) -> QuerySet[Sample]:
+    """The samples of a plan item (or, without one, of the outer query's item): its own, and those of the same
+    learner, unit and kind on the plans it replaced in its cycle. Regenerating a plan makes new items; the samples
+    stay on the old ones, and still count for the new."""
+    if item is None:
+        return Sample.objects.filter(enrolment_id=OuterRef("enrolment_id"), unit_id=OuterRef("unit_id"),
+                                     kind=OuterRef("kind"), plan_item__plan__strategy_id=OuterRef("plan__strategy_id"),
+                                     plan_item__plan__cycle_start=OuterRef("plan__cycle_start"))
+    return Sample.objects.filter(enrolment_id=item.enrolment_id, unit_id=item.unit_id, kind=item.kind,
+                                 plan_item__plan__strategy_id=item.plan.strategy_id,
+                                 plan_item__plan__cycle_start=item.plan.cycle_start)
+
+
 def _latest_sample(field: str) -> Subquery:
-    return Subquery(Sample.objects.filter(plan_item=OuterRef("pk")).order_by("-started_at", "-pk").values(field)[:1])
+    return Subquery(item_samples().order_by("-started_at", "-pk").values(field)[:1])
 
 
 def queue_items(*, centre, moderator=None, assessor_id: int | None = None, status: str = "",
@@ -58,9 +72,7 @@ def _queue_status(item: PlanItem, today: datetime.date) -> str:
     return "in_progress" if item.sample_status in OPEN else "not_started"
 
 
-def queue_assessors(*, centre) -> list:
-    from accounts.models import User
-
+def queue_assessors(*, centre) -> list[User]:
     ids = PlanItem.objects.filter(plan__centre=centre, plan__current=True, removed_at__isnull=True).values("assessor")
     return list(User.objects.filter(pk__in=ids).order_by("first_name", "last_name", "email"))
 
@@ -113,7 +125,7 @@ def samples_of_assessor(*, centre, assessor) -> QuerySet[Sample]:
 
 
 def samples_of_item(plan_item: PlanItem) -> list[Sample]:
-    return list(plan_item.samples.select_related("moderator", "resample_of").order_by("started_at", "pk"))
+    return list(item_samples(plan_item).select_related("moderator", "resample_of").order_by("started_at", "pk"))
 
 
 # --- Certification gate ---------------------------------------------------------------------------------
@@ -144,11 +156,12 @@ def certification_holds(*, enrolment: Enrolment) -> list[Hold]:
     items = (PlanItem.objects.filter(enrolment=enrolment, kind=SampleKind.SUMMATIVE, plan__current=True,
                                      plan__strategy__qualification_id=enrolment.version.qualification_id,
                                      removed_at__isnull=True)
-             .select_related("unit").prefetch_related(Prefetch("samples", queryset=Sample.objects.order_by(
-                 "-started_at", "-pk"))).order_by("unit__position", "pk"))
+             .select_related("unit").annotate(latest_sample_id=_latest_sample("pk")).order_by("unit__position", "pk"))
+    items = list(items)
+    latest_samples = Sample.objects.in_bulk([i.latest_sample_id for i in items if i.latest_sample_id])
     holds = []
     for item in items:
-        latest = next(iter(item.samples.all()), None)
+        latest = latest_samples.get(item.latest_sample_id)
         if latest is None or latest.status not in DONE:
             holds.append(Hold(f"Summative sample of unit {item.unit.code} (plan item #{item.pk}) not yet done",
                               sample=latest, plan_item=item))

@@ -25,6 +25,7 @@ from portfolios.models import Enrolment, EnrolmentUnit
 from qualifications.models import AssessmentCriterion, Unit
 
 from ..models import PlanItem, Sample, SampleAction, SampleKind
+from .selectors import certification_holds, certification_is_gated, item_samples
 from .snapshot import unit_snapshot
 
 # Apps above this one (badges) react without moderation knowing them: the enrolment's certification holds are
@@ -127,11 +128,11 @@ def sample_start(
     with transaction.atomic():
         if plan_item is not None:
             PlanItem.objects.select_for_update().filter(pk=plan_item.pk).first()  # one start at a time per item
-            open_sample = Sample.objects.filter(plan_item=plan_item, status__in=OPEN).first()
+            open_sample = item_samples(plan_item).filter(status__in=OPEN).first()
             if open_sample is not None:
                 return open_sample
             # Sampling a sampled item again is a re-sample: it names the latest signed one.
-            resample_of = resample_of or (Sample.objects.filter(plan_item=plan_item, status__in=DONE)
+            resample_of = resample_of or (item_samples(plan_item).filter(status__in=DONE)
                                           .order_by("-started_at", "-pk").first())
         enrolment_unit = EnrolmentUnit.objects.filter(enrolment=enrolment, unit=unit).first()
         if enrolment_unit is None:
@@ -395,8 +396,6 @@ def action_reopen(*, action: SampleAction, actor: User, reason: str) -> SampleAc
 # --- Certification gate ---------------------------------------------------------------------------------
 
 def _release_if_clear(enrolment: Enrolment, actor: User) -> None:
-    from .selectors import certification_holds, certification_is_gated
-
     if certification_is_gated(enrolment=enrolment) and not certification_holds(enrolment=enrolment):
         transaction.on_commit(lambda: certification_hold_released.send(sender=Enrolment, enrolment=enrolment,
                                                                        actor=actor))
