@@ -40,6 +40,7 @@ from .seals import seal_hash, unit_seal  # noqa: F401 (seal_hash is part of this
 unit_signed_off = Signal()  # sender=UnitSignOff, sign_off=..., actor=...
 enrolment_completed = Signal()  # sender=Enrolment, enrolment=..., actor=...
 unit_unlocked = Signal()  # sender=UnitSignOff, sign_off=... (the unlocked one), actor=..., reason=...
+review_decided = Signal()  # sender=Review, review=..., unit_ids=[...] (the units decided on), actor=...
 
 SIGN_OFF_DECLARATION = gettext_lazy(
     "I confirm that I have assessed this learner's evidence against every criterion of this unit, that it is "
@@ -142,6 +143,9 @@ def review_decide(
                context={"learner_name": enrolment.learner.first_name, "title": evidence.title,
                         "assessor_name": str(actor), "feedback": feedback, "actions": actions,
                         "met": [c.number for c in criteria if decisions[c.pk]]})
+        unit_ids = sorted({c.unit_id for c in criteria})
+        transaction.on_commit(lambda: review_decided.send(sender=Review, review=review, unit_ids=unit_ids,
+                                                          actor=actor), robust=True)
     return review
 
 

@@ -1,14 +1,12 @@
-"""Assessment acts a moderator must hear of: an interim-sampled unit moved on (signed off).
-
-Assessment sends no signal for new decisions: those show on the sample page (`snapshot_changes`) only.
-"""
+"""Assessment acts a moderator must hear of: an interim-sampled unit moved on (new decisions, or signed off).
+Each moderator who sampled the unit as work in progress is told once per act, about their latest sample."""
 
 from django.db import transaction
 from django.dispatch import receiver
 from django.urls import reverse
 
 from accounts.models import User
-from assessment.services import unit_signed_off
+from assessment.services import review_decided, unit_signed_off
 from notifications.services import notify
 
 from .models import Sample, SampleKind
@@ -17,20 +15,28 @@ from .models import Sample, SampleKind
 @receiver(unit_signed_off, dispatch_uid="moderation.interim_moved_on")
 def tell_interim_moderators(sender, sign_off, actor: User, **kwargs) -> None:
     enrolment_unit = sign_off.enrolment_unit
-    samples = (Sample.objects.filter(enrolment_id=enrolment_unit.enrolment_id, unit_id=enrolment_unit.unit_id,
-                                     kind=SampleKind.INTERIM).select_related("moderator", "unit",
-                                                                             "enrolment__learner")
-               .order_by("-started_at", "-pk"))
-    latest_per_moderator = {}
+    _tell_interim_moderators(enrolment_unit.enrolment_id, [enrolment_unit.unit_id], actor, "signed_off")
+
+
+@receiver(review_decided, dispatch_uid="moderation.interim_decided")
+def tell_interim_moderators_of_decisions(sender, review, unit_ids: list[int], actor: User, **kwargs) -> None:
+    enrolment_id = review.submission.evidence.enrolment_id
+    _tell_interim_moderators(enrolment_id, unit_ids, actor, "decided")
+
+
+def _tell_interim_moderators(enrolment_id: int, unit_ids: list[int], actor: User, change: str) -> None:
+    samples = (Sample.objects.filter(enrolment_id=enrolment_id, unit_id__in=unit_ids, kind=SampleKind.INTERIM)
+               .select_related("moderator", "unit", "enrolment__learner").order_by("-started_at", "-pk"))
+    latest_per_moderator_and_unit = {}
     for sample in samples:
-        latest_per_moderator.setdefault(sample.moderator_id, sample)
-    for sample in latest_per_moderator.values():
-        transaction.on_commit(lambda sample=sample: _tell(sample, actor), robust=True)
+        latest_per_moderator_and_unit.setdefault((sample.moderator_id, sample.unit_id), sample)
+    for sample in latest_per_moderator_and_unit.values():
+        transaction.on_commit(lambda sample=sample: _tell(sample, actor, change), robust=True)
 
 
-def _tell(sample: Sample, actor: User) -> None:
+def _tell(sample: Sample, actor: User, change: str) -> None:
     moderator = sample.moderator
     notify(recipient=moderator, kind="iqa_interim_moved_on", url=reverse("iqa_sample", args=[sample.pk]),
            context={"name": moderator.first_name or moderator.display_name, "sample": sample.pk,
                     "unit_code": sample.unit.code, "learner_name": str(sample.enrolment.learner),
-                    "by": str(actor)})
+                    "by": str(actor), "change": change})

@@ -11,10 +11,18 @@ page costs the same at 30 learners as at 2,000. The definitions (also stated on 
   off (the work-in-progress moment has passed);
 - open actions: actions not closed (open, or done and awaiting the moderator); overdue: open and past due;
 - observations due: scheduled observations; overdue: scheduled for a day before today;
-- cycle progress: days elapsed since the cycle started ÷ days in the cycle.
+- cycle progress: days elapsed since the cycle started ÷ days in the cycle;
+- observations of practice (per assessor): recorded = observations recorded with a day in the current cycle;
+  required = ceil(observations_per_year × cycle_months ÷ 12) of the assessor's risk tier in the approved strategy
+  of each qualification they have items in (the highest if several; its cycle is the one counted); short when
+  recorded < required.
+
+The observation targets add a few queries per approved strategy (the strategies with their tier rates, the risk
+tiers, the recorded observations per cycle), never per learner: a centre has a handful of qualifications.
 """
 
 import datetime
+import math
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q
@@ -24,8 +32,19 @@ from accounts.models import User
 from centres.models import Centre, Membership, Role
 from portfolios.models import EnrolmentUnit
 
-from ..models import Observation, PlanItem, Sample, SampleAction, SampleKind, SamplingPlan
+from ..models import (
+    DEFAULT_TIER_RATES,
+    Observation,
+    PlanItem,
+    Sample,
+    SampleAction,
+    SampleKind,
+    SamplingPlan,
+    SamplingStrategy,
+)
+from ..practice.selectors import observations_done_by_assessor
 from ..samples.selectors import item_samples
+from ..strategies.risk import assessor_risks
 
 DONE_SAMPLE = (Sample.Status.SIGNED, Sample.Status.ACKNOWLEDGED)
 NOT_CLOSED = (SampleAction.Status.OPEN, SampleAction.Status.DONE)
@@ -56,9 +75,24 @@ class Counts:
 
 
 @dataclass
+class ObservationTarget:
+    """An assessor's observations of practice this cycle against what their risk tier asks for."""
+    recorded: int
+    required: int
+    tier: str  # RiskTier value of the strategy that sets the target
+    cycle_start: datetime.date
+    cycle_end: datetime.date
+
+    @property
+    def short(self) -> bool:
+        return self.recorded < self.required
+
+
+@dataclass
 class PersonRow:
     person: User | None  # None: items no moderator is assigned to
     counts: Counts = field(default_factory=Counts)
+    observations: ObservationTarget | None = None  # assessors with items only
 
 
 @dataclass
@@ -106,14 +140,16 @@ def _plan_items(*, centre: Centre, moderator: User | None, today: datetime.date)
     if moderator is not None:
         items = items.filter(Q(moderator=moderator) | Q(moderator__isnull=True))
     rows = (items.order_by().annotate(is_done=Exists(done), unit_signed=Exists(unit_signed))
-            .values_list("plan", "assessor", "moderator", "kind", "plan__cycle_end", "is_done", "unit_signed"))
+            .values_list("plan", "assessor", "moderator", "kind", "plan__cycle_end", "is_done", "unit_signed",
+                         "plan__strategy__qualification"))
     groups: dict[tuple, dict] = {}
-    for plan, assessor, item_moderator, kind, cycle_end, is_done, signed in rows:
+    for plan, assessor, item_moderator, kind, cycle_end, is_done, signed, qualification in rows:
         ended = cycle_end < today
         if ended and is_done:
             continue  # a done item of an ended cycle has left the dashboard
         group = groups.setdefault((plan, assessor, item_moderator), {
-            "plan": plan, "assessor": assessor, "moderator": item_moderator, "planned": 0, "done": 0, "overdue": 0})
+            "plan": plan, "assessor": assessor, "moderator": item_moderator, "qualification": qualification,
+            "planned": 0, "done": 0, "overdue": 0})
         group["planned"] += 1
         group["done"] += is_done
         group["overdue"] += not is_done and (ended or (kind == SampleKind.INTERIM and signed))
@@ -139,10 +175,45 @@ def _observations(*, centre: Centre, moderator: User | None, today: datetime.dat
                       observations_overdue=Count("pk", filter=Q(scheduled_for__lt=today))))
 
 
+def _observation_targets(*, centre: Centre, qualifications: dict[int, set[int]],
+                         today: datetime.date) -> dict[int, ObservationTarget]:
+    """{assessor id: target} for the assessors in `qualifications` ({assessor id: qualification ids they have
+    items in}). Queries: 2 (the approved strategies with their tier rates) + 5 per strategy (the risk tiers) +
+    1 per distinct cycle (the recorded observations): constant in the number of learners, growing only with the
+    centre's qualifications."""
+    wanted = set().union(*qualifications.values()) if qualifications else set()
+    if not wanted:
+        return {}
+    strategies = {s.qualification_id: s for s in SamplingStrategy.objects.filter(
+        centre=centre, status=SamplingStrategy.Status.APPROVED, qualification_id__in=wanted,
+    ).prefetch_related("tier_rates").order_by("qualification_id", "version")}  # should two be approved, the newest (last) wins
+    done_in: dict[tuple[datetime.date, datetime.date], dict[int, int]] = {}
+    targets: dict[int, ObservationTarget] = {}
+    for strategy in strategies.values():
+        per_year = {tier.value: rates["observations_per_year"] for tier, rates in DEFAULT_TIER_RATES.items()}
+        per_year.update({r.tier: r.observations_per_year for r in strategy.tier_rates.all()})
+        cycle = strategy.cycle_for(strategy.cycle_start_year_of(today))
+        if cycle not in done_in:
+            done_in[cycle] = observations_done_by_assessor(centre=centre, cycle_start=cycle[0], cycle_end=cycle[1])
+        risks = assessor_risks(strategy=strategy, today=today)
+        for assessor_id, qualification_ids in qualifications.items():
+            risk = risks.get(assessor_id)
+            if strategy.qualification_id not in qualification_ids or risk is None:
+                continue
+            required = math.ceil(per_year[risk.tier] * strategy.cycle_months / 12)
+            current = targets.get(assessor_id)
+            if current is None or required > current.required:
+                targets[assessor_id] = ObservationTarget(
+                    recorded=done_in[cycle].get(assessor_id, 0), required=required, tier=risk.tier,
+                    cycle_start=cycle[0], cycle_end=cycle[1])
+    return targets
+
+
 def moderator_dashboard(*, centre: Centre, moderator: User | None = None,
                         today: datetime.date | None = None) -> Dashboard:
     """The dashboard of one moderator (their items, and items no moderator is assigned to), or with `moderator`
-    None of every moderator of the centre. Six queries, whatever the number of learners, items or actions."""
+    None of every moderator of the centre. Six queries, whatever the number of learners, items or actions, plus
+    the observation targets' few per approved strategy (see `_observation_targets`)."""
     today = today or timezone.localdate()
     by_assessor: dict[int, Counts] = {}
     by_moderator: dict[int | None, Counts] = {}
@@ -155,8 +226,10 @@ def moderator_dashboard(*, centre: Centre, moderator: User | None = None,
         if plan_id is not None:
             by_plan.setdefault(plan_id, Counts()).add(counts)
 
+    qualifications: dict[int, set[int]] = {}
     for row in _plan_items(centre=centre, moderator=moderator, today=today):
         count(row["assessor"], row["moderator"], row, row["plan"])
+        qualifications.setdefault(row["assessor"], set()).add(row["qualification"])
     for row in _actions(centre=centre, moderator=moderator, today=today):
         count(row["sample__assessor"], row["sample__moderator"], row)
     for row in _observations(centre=centre, moderator=moderator, today=today):
@@ -170,6 +243,11 @@ def moderator_dashboard(*, centre: Centre, moderator: User | None = None,
         by_moderator = {moderator.pk: Counts()} | by_moderator
     people = User.objects.in_bulk(set(by_assessor) | (set(by_moderator) | moderator_ids) - {None})
 
+    targets = _observation_targets(centre=centre, qualifications=qualifications, today=today)
+    assessors = _rows(by_assessor, people)
+    for row in assessors:
+        row.observations = targets.get(row.person.pk) if row.person else None
+
     totals = Counts()
     for counts in by_assessor.values():
         totals.add(counts)
@@ -177,7 +255,7 @@ def moderator_dashboard(*, centre: Centre, moderator: User | None = None,
         by_moderator.setdefault(user_id, Counts())
     return Dashboard(
         today=today, moderator=moderator,
-        assessors=_rows(by_assessor, people),
+        assessors=assessors,
         moderators=_rows(by_moderator, people),
         plans=[PlanRow(plan=p, today=today, counts=by_plan[p.pk]) for p in plans],
         totals=totals,

@@ -15,7 +15,7 @@ from notifications.models import Notification
 from portfolios.models import EnrolmentUnit
 from tests.factories import staff
 
-from .sampling_world import Sampling, sign_off_unit
+from .sampling_world import Sampling, accepted_evidence, sign_off_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +143,8 @@ def test_the_moderator_is_told_when_an_interim_sampled_unit_is_signed_off(person
     sample = world.start(world.interim_item)
     with django_capture_on_commit_callbacks(execute=True):
         sign_off_unit(personas, world.enrolment, world.units[-1])
-    [told] = Notification.objects.filter(user=personas.moderator, kind="iqa_interim_moved_on")
+    [told] = Notification.objects.filter(user=personas.moderator, kind="iqa_interim_moved_on",
+                                         data__change="signed_off")
     assert told.data["sample"] == sample.pk and told.url.endswith(f"/samples/{sample.pk}/")
 
 
@@ -152,3 +153,19 @@ def test_starting_a_signed_plan_item_again_is_a_re_sample_of_it(personas):
     first = world.signed()
     again = world.start()
     assert again != first and again.resample_of == first
+
+
+def test_the_moderator_is_told_of_new_decisions_on_an_interim_sampled_unit(personas,
+                                                                          django_capture_on_commit_callbacks):
+    world = Sampling(personas, units=3)
+    sample = world.start(world.interim_item)
+    first_criterion = world.units[-1].criteria.order_by("position").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted_evidence(world.enrolment, personas.learner, personas.assessor, [first_criterion], title="Later")
+    [told] = Notification.objects.filter(user=personas.moderator, kind="iqa_interim_moved_on")
+    assert told.data["sample"] == sample.pk and told.data["change"] == "decided"
+    assert "New decisions" in told.subject
+    with django_capture_on_commit_callbacks(execute=True):  # decisions on another unit tell nobody
+        accepted_evidence(world.enrolment, personas.learner, personas.assessor,
+                          [world.units[1].criteria.order_by("position").last()], title="Other unit")
+    assert Notification.objects.filter(user=personas.moderator, kind="iqa_interim_moved_on").count() == 1
