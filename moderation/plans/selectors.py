@@ -15,7 +15,7 @@ from accounts.models import User
 from assessment.models import CriterionDecision
 from centres.models import Membership, Role
 from moderation.models import PlanItem as SamplingPlanItem
-from moderation.models import SamplingPlan, SamplingStrategy
+from moderation.models import Sample, SamplingPlan, SamplingStrategy
 from moderation.plans.generator import INTERIM, SUMMATIVE, Candidate, Population, rate_value
 from portfolios.models import EnrolmentUnit, Evidence, EvidenceCriterion, EvidenceSubmission
 
@@ -239,7 +239,7 @@ class Coverage:
 
 
 def camera_coverage(*, plan: SamplingPlan) -> Coverage:
-    """Assessed (as the generator saw it) against sampled (the plan's items now). Three queries."""
+    """Assessed (as the generator saw it) against sampled (the plan's items now). Four queries."""
     seen = plan.summary.get("seen", {})
     sampled = _sampled(plan)
     assessors = sorted({a for a, _u, _n in seen.get("assessor_units", [])} | {s["assessor"] for s in sampled})
@@ -266,7 +266,21 @@ def camera_coverage(*, plan: SamplingPlan) -> Coverage:
         age_bands=_spread(seen.get("age_bands", []), {s["enrolment"]: s["age_band"] for s in sampled}),
         genders=_spread(seen.get("genders", []), {s["enrolment"]: s["gender"] for s in sampled}))
     coverage.dimensions = _dimensions(coverage, cell_assessed, cell_sampled, seen, sampled)
+    coverage.dimensions.append(_records(plan, sampled))
     return coverage
+
+
+def _records(plan: SamplingPlan, sampled: list[dict]) -> Dimension:
+    """R: the sampled items whose signed sample checked the assessment records (the "records accurate" process
+    check answered, yes or no). Samples of the plans this one replaced in its cycle count too. One query."""
+    signed = Sample.objects.filter(plan_item__plan__strategy_id=plan.strategy_id,
+                                   plan_item__plan__cycle_start=plan.cycle_start,
+                                   status__in=(Sample.Status.SIGNED, Sample.Status.ACKNOWLEDGED))
+    checked = {(e, u, k) for e, u, k, checks in signed.values_list("enrolment_id", "unit_id", "kind", "process_checks")
+               if ((checks or {}).get("records_accurate") or {}).get("ok") is not None}
+    covered = sum(1 for s in sampled if (s["enrolment"], s["unit"], s["kind"]) in checked)
+    return Dimension("R", "Records (sampled items whose records were checked, so far)", covered, len(sampled),
+                     "sampled items with a signed sample that checked the records ÷ items sampled")
 
 
 def _sampled(plan: SamplingPlan) -> list[dict]:
@@ -292,7 +306,8 @@ def _sampled(plan: SamplingPlan) -> list[dict]:
             methods[(enrolment_id, unit_id)].add(method)
         if place and place.strip():
             places[(enrolment_id, unit_id)].add(spelling.get(place_key(place), " ".join(place.split())))
-    return [{"enrolment": i["enrolment_id"], "assessor": i["assessor_id"], "unit_code": i["unit__code"],
+    return [{"enrolment": i["enrolment_id"], "assessor": i["assessor_id"], "unit": i["unit_id"],
+             "unit_code": i["unit__code"],
              "kind": i["kind"], "cohort": f"{i['enrolment__start_date']:%Y-%m}", "age_band": i["age_band"] or "",
              "gender": i["gender"] or "", "methods": methods[(i["enrolment_id"], i["unit_id"])],
              "locations": places[(i["enrolment_id"], i["unit_id"])]} for i in items]

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from centres.models import Membership
+from moderation.models import Sample
 from moderation.plans.selectors import camera_coverage
 from moderation.plans.services import plan_item_remove, sampling_plan_generate
 from tests.conftest import client_for
@@ -17,10 +18,10 @@ def plan_for(personas, learners_each, **kwargs):
     return world, sampling_plan_generate(strategy=world.strategy, cycle_start_year=2026, actor=personas.moderator)
 
 
-def test_a_fully_covered_plan_is_100_percent_on_every_dimension(personas):
+def test_a_fully_covered_plan_is_100_percent_on_every_planned_dimension_and_records_wait_for_samples(personas):
     _world, plan = plan_for(personas, 2)
     coverage = camera_coverage(plan=plan)
-    assert [d.percent for d in coverage.dimensions] == [100, 100, 100, 100, 100]
+    assert [d.percent for d in coverage.dimensions] == [100, 100, 100, 100, 100, 0]
     assert len(coverage.rows) == 2 and coverage.units == ["IQA-U1", "IQA-U2", "IQA-U3"]
     assert all(cell.state in ("ok", "amber") for _name, _tier, cells in coverage.rows for cell in cells)
 
@@ -84,3 +85,18 @@ def test_another_centres_staff_cannot_open_the_camera_page(personas):
     assert client_for(staff(personas.other_centre, Role.CENTRE_ADMIN)).get(url).status_code == 404
     assert client_for(personas.learner).get(url).status_code == 403
     assert client_for(personas.assessor).get(url).status_code == 403
+
+
+def test_records_count_the_sampled_items_whose_signed_sample_checked_the_records(personas):
+    _world, plan = plan_for(personas, 2)
+    [records] = [d for d in camera_coverage(plan=plan).dimensions if d.letter == "R"]
+    assert (records.covered, records.of) == (0, plan.items.filter(removed_at__isnull=True).count())
+    item = plan.items.filter(removed_at__isnull=True).order_by("position").first()
+    Sample.objects.create(centre=plan.centre, plan_item=item, enrolment=item.enrolment, unit=item.unit,
+                          assessor=item.assessor, moderator=personas.moderator, kind=item.kind,
+                          status=Sample.Status.SIGNED, outcome=Sample.Outcome.AGREE,
+                          process_checks={"records_accurate": {"ok": False, "note": "Dates missing"}})
+    [records] = [d for d in camera_coverage(plan=plan).dimensions if d.letter == "R"]
+    assert records.covered == 1
+    page = client_for(personas.moderator).get(reverse("iqa_plan_camera", args=[plan.pk])).content.decode()
+    assert "Records (sampled items whose records were checked, so far)" in page
