@@ -184,9 +184,10 @@ def _observation_targets(*, centre: Centre, qualifications: dict[int, set[int]],
     wanted = set().union(*qualifications.values()) if qualifications else set()
     if not wanted:
         return {}
+    # Should two versions be approved, the newest (last) wins.
     strategies = {s.qualification_id: s for s in SamplingStrategy.objects.filter(
         centre=centre, status=SamplingStrategy.Status.APPROVED, qualification_id__in=wanted,
-    ).prefetch_related("tier_rates").order_by("qualification_id", "version")}  # should two be approved, the newest (last) wins
+    ).prefetch_related("tier_rates").order_by("qualification_id", "version")}
     done_in: dict[tuple[datetime.date, datetime.date], dict[int, int]] = {}
     targets: dict[int, ObservationTarget] = {}
     for strategy in strategies.values():

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from centres.models import Membership, Role
 from moderation.dashboards.selectors import moderator_dashboard
-from moderation.models import Observation, Sample, SampleAction, SampleKind
+from moderation.models import Observation, RiskTier, Sample, SampleAction, SampleKind, TierRate
 from portfolios.models import EnrolmentUnit
 from tests.conftest import client_for
 from tests.factories import staff
@@ -161,8 +162,10 @@ def test_the_dashboard_costs_the_same_queries_at_5_and_30_learners(world, django
 
 # The user, the memberships, the notification count; the dashboard: plan items, actions and observations (one
 # aggregate each), the plans, the centre's moderators, the people's names; the reassignment form's moderators
-# (twice: from and to) and assessors.
-DASHBOARD_PAGE_QUERIES = 12
+# (twice: from and to) and assessors (12 so far). Then the observation targets (issue 11, point 8), which grow
+# with the number of approved strategies, never with learners: the approved strategies and their tier rates (2),
+# the risk tiers of the one strategy here (5), the recorded observations of its cycle (1).
+DASHBOARD_PAGE_QUERIES = 12 + 2 + 5 + 1
 
 
 def test_the_page_states_how_each_number_is_worked_out(world):
@@ -251,3 +254,64 @@ def test_a_sample_signed_before_the_plan_was_regenerated_still_counts_as_done(wo
     make_item(regenerated, item.enrolment, moderator=personas.moderator)
     totals = moderator_dashboard(centre=personas.centre).totals
     assert (totals.planned, totals.done) == (1, 1)
+
+
+def not_qualified(personas, assessor=None):
+    Membership.objects.filter(centre=personas.centre, user=assessor or personas.assessor,
+                              role=Role.ASSESSOR).update(qualified=False)
+
+
+def test_a_high_tier_assessor_needs_two_observations_and_is_short_until_both_are_recorded(world):
+    personas, version, strategy, plan = world
+    learners_with_items(personas, version, plan, 2)
+    not_qualified(personas)
+    client = client_for(personas.admin)
+    target = next(r for r in moderator_dashboard(centre=personas.centre).assessors
+                  if r.person == personas.assessor).observations
+    assert (target.tier, target.recorded, target.required, target.short) == (RiskTier.HIGH, 0, 2, True)
+    page = client.get(reverse("iqa_dashboard")).content.decode()
+    assert "0 of 2" in page and '<strong class="flag">short</strong>' in page
+    assert "observations a year × cycle length in months ÷ 12" in page
+
+    make_observation(personas, on=days(0), status=Observation.Status.RECORDED)
+    make_observation(personas, on=days(1))  # scheduled, not yet recorded: not counted
+    make_observation(personas, on=plan.cycle_start - datetime.timedelta(days=1),
+                     status=Observation.Status.RECORDED)  # last cycle's: not counted
+    page = client.get(reverse("iqa_dashboard")).content.decode()
+    assert "1 of 2" in page and '<strong class="flag">short</strong>' in page
+
+    make_observation(personas, on=days(0), status=Observation.Status.RECORDED)
+    page = client.get(reverse("iqa_dashboard")).content.decode()
+    assert "2 of 2" in page and '<strong class="flag">short</strong>' not in page
+
+
+def test_the_required_observations_use_the_strategys_tier_rate_scaled_to_the_cycle_length(world):
+    personas, version, strategy, plan = world
+    not_qualified(personas)
+    TierRate.objects.create(strategy=strategy, tier=RiskTier.HIGH, learner_percent=100, unit_percent=100,
+                            interim_percent=50, observations_per_year=3)
+    strategy.cycle_months = 6
+    strategy.save()
+    learners_with_items(personas, version, plan, 1)
+    target = next(r for r in moderator_dashboard(centre=personas.centre).assessors
+                  if r.person == personas.assessor).observations
+    assert target.required == 2  # ceil(3 × 6 ÷ 12)
+
+
+def test_with_items_in_two_qualifications_the_higher_requirement_counts(world):
+    personas, version, strategy, plan = world
+    learners_with_items(personas, version, plan, 1)
+    for tier in RiskTier:  # the first qualification asks for 4 whatever the tier; the second keeps the defaults
+        TierRate.objects.create(strategy=strategy, tier=tier, learner_percent=100, unit_percent=100,
+                                interim_percent=50, observations_per_year=4)
+    other_version, other_strategy = make_strategy(personas, code="IQA-DASH-2")
+    learners_with_items(personas, other_version, make_plan(other_strategy, personas.moderator), 1)
+    dashboard = moderator_dashboard(centre=personas.centre)
+    assert next(r for r in dashboard.assessors if r.person == personas.assessor).observations.required == 4
+
+
+def test_an_assessor_with_no_items_shows_no_observation_target(world):
+    personas, *_ = world
+    make_observation(personas, on=days(-1))  # on the dashboard through the overdue observation only
+    row = next(r for r in moderator_dashboard(centre=personas.centre).assessors if r.person == personas.assessor)
+    assert row.observations is None
