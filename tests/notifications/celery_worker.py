@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ from django.db import connection
 from leap.celery import app as celery_app
 
 REPO = Path(__file__).resolve().parents[2]
+# A queue of this test process's own: two test runs sharing one Redis (a developer's and CI's) never take each
+# other's tasks.
+QUEUE = f"leap-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 def database_url_of_test_database() -> str:
@@ -33,7 +37,7 @@ def purge_broker(redis_url: str) -> None:
     """Nothing left over from an interrupted run: neither waiting nor unacknowledged messages."""
     with celery_app.connection_for_write(redis_url) as connection_:
         channel = connection_.default_channel
-        channel.queue_purge(celery_app.conf.task_default_queue)
+        channel.queue_purge(QUEUE)
         channel.client.delete(channel.unacked_key, channel.unacked_index_key)
 
 
@@ -41,12 +45,13 @@ def start_worker(redis_url: str, var_dir: Path, *, settings_module: str = "leap.
                  log_file: Path | None = None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "EMAIL_URL", "S3_"))}
     env.update(DATABASE_URL=database_url_of_test_database(), REDIS_URL=redis_url, LEAP_VAR_DIR=str(var_dir),
-               CELERY_TASK_ALWAYS_EAGER="0", SECRET_KEY=settings.SECRET_KEY, LOG_LEVEL="WARNING",
+               CELERY_TASK_ALWAYS_EAGER="0", CELERY_TASK_DEFAULT_QUEUE=QUEUE, SECRET_KEY=settings.SECRET_KEY,
+               LOG_LEVEL="WARNING",
                DJANGO_SETTINGS_MODULE=settings_module)
     output = open(log_file, "w") if log_file else subprocess.PIPE  # noqa: SIM115 - the process owns it
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "leap", "worker", "--pool=solo", "-Q",
-         celery_app.conf.task_default_queue, "--without-gossip", "--without-mingle", "--without-heartbeat",
+        [sys.executable, "-m", "celery", "-A", "leap", "worker", "--pool=solo", "-Q", QUEUE, "--without-gossip",
+         "--without-mingle", "--without-heartbeat",
          "-l", "info" if log_file else "warning"],
         cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
     )
@@ -66,8 +71,8 @@ class TasksToRedis:
     """Send this process's tasks to Redis (not eagerly) until `restore`."""
 
     def __init__(self, broker_url: str) -> None:
-        self.saved = {k: celery_app.conf[k] for k in ("task_always_eager", "broker_url")}
-        celery_app.conf.update(task_always_eager=False, broker_url=broker_url)
+        self.saved = {k: celery_app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
+        celery_app.conf.update(task_always_eager=False, broker_url=broker_url, task_default_queue=QUEUE)
         forget_broker_connections()
 
     def restore(self) -> None:
