@@ -287,3 +287,11 @@ def assessor_open_actions(*, centre: Centre, assessor: User, limit: int = 5) -> 
     return list(SampleAction.objects.filter(sample__centre=centre, owner=assessor, status=SampleAction.Status.OPEN)
                 .select_related("sample__unit", "sample__enrolment__learner", "sample__moderator")
                 .order_by("due_date", "pk")[:limit])
+
+
+def open_plan_items(*, centre: Centre, moderator: User | None, assessor: User | None = None):
+    """Items of the centre's current plans not removed and not yet sampled (no sample started), of `moderator`
+    (None: items no moderator is assigned to), optionally of one assessor."""
+    items = PlanItem.objects.filter(plan__centre=centre, plan__current=True, removed_at__isnull=True,
+                                    moderator=moderator).exclude(Exists(item_samples()))
+    return items.filter(assessor=assessor) if assessor is not None else items

@@ -1,28 +1,15 @@
 """Acts on the IQA dashboards: moving a moderator's open plan items to another moderator."""
 
 from django.db import transaction
-from django.db.models import Exists
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import audit_record
-from centres.models import Centre, Membership, Role
-from centres.services import ServiceError
+from centres.models import Centre, Role
+from centres.services import ServiceError, has_role
 
 from ..models import PlanItem
-from ..samples.selectors import item_samples
-
-
-def _is_current(*, centre: Centre, user: User, roles: tuple[str, ...]) -> bool:
-    return Membership.objects.current().filter(centre=centre, user=user, role__in=roles).exists()
-
-
-def open_plan_items(*, centre: Centre, moderator: User | None, assessor: User | None = None):
-    """Items of the centre's current plans not removed and not yet sampled (no sample started), of `moderator`
-    (None: items no moderator is assigned to), optionally of one assessor."""
-    items = PlanItem.objects.filter(plan__centre=centre, plan__current=True, removed_at__isnull=True,
-                                    moderator=moderator).exclude(Exists(item_samples()))
-    return items.filter(assessor=assessor) if assessor is not None else items
+from .selectors import open_plan_items
 
 
 def plan_items_reassign(*, centre: Centre, from_moderator: User | None, to_moderator: User,
@@ -30,9 +17,9 @@ def plan_items_reassign(*, centre: Centre, from_moderator: User | None, to_moder
     """Move every open item of `from_moderator` (None: unassigned items), optionally only those of `assessor`,
     to `to_moderator`. Items whose sample has been started stay with the moderator who started it. Returns how
     many moved."""
-    if not _is_current(centre=centre, user=actor, roles=(Role.CENTRE_ADMIN, Role.MODERATOR)):
+    if not has_role(actor, centre, Role.CENTRE_ADMIN, Role.MODERATOR):
         raise ServiceError(_("Only the centre's admins and moderators can reassign sampling."))
-    if not _is_current(centre=centre, user=to_moderator, roles=(Role.MODERATOR,)):
+    if not has_role(to_moderator, centre, Role.MODERATOR):
         raise ServiceError(_("%(name)s is not a moderator at this centre.") % {"name": to_moderator})
     if from_moderator is not None and from_moderator.pk == to_moderator.pk:
         raise ServiceError(_("Choose two different moderators."))
