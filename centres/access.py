@@ -20,17 +20,48 @@ SESSION_CENTRE_KEY = "leap_centre_id"
 
 
 class LeapContext:
-    """The signed-in person's centres and roles, loaded once per request and only when asked for."""
+    """The signed-in person's centres and roles, loaded once per request and only when asked for.
+
+    An external moderator's membership counts only in a centre where they hold an active EQA grant. The grants
+    live in a higher layer (moderation), which sets `grant_source` on each request: a function of the user giving
+    the grant in effect per centre id. Without it (or without a grant) the membership gives nothing.
+    """
+
+    grant_source: Callable | None = None
 
     def __init__(self, request: HttpRequest):
         self.request = request
         self.user = request.user
 
     @cached_property
-    def memberships(self) -> list[Membership]:
+    def all_memberships(self) -> list[Membership]:
+        """Every current membership, an external moderator's included whether or not a grant is in effect."""
         if not self.user.is_authenticated:
             return []
         return list(Membership.objects.current().filter(user=self.user).select_related("centre", "assessor"))
+
+    @cached_property
+    def grants(self) -> dict:
+        """The EQA grant in effect per centre id (empty for anyone without an external moderator's role)."""
+        if self.grant_source is None or not any(m.role == Role.EXTERNAL_MODERATOR for m in self.all_memberships):
+            return {}
+        return self.grant_source(self.user)
+
+    @cached_property
+    def memberships(self) -> list[Membership]:
+        return [m for m in self.all_memberships
+                if m.role != Role.EXTERNAL_MODERATOR or m.centre_id in self.grants]
+
+    @property
+    def grant(self):
+        """The external moderator's grant in effect in the current centre, or None."""
+        centre = self.centre
+        return self.grants.get(centre.pk) if centre is not None else None
+
+    @property
+    def is_grantless_external(self) -> bool:
+        """Holds an external moderator's role somewhere, without a grant in effect in the current centre."""
+        return self.grant is None and any(m.role == Role.EXTERNAL_MODERATOR for m in self.all_memberships)
 
     @cached_property
     def centres(self) -> list[Centre]:
@@ -60,7 +91,7 @@ class LeapContext:
 
     @property
     def is_staff_anywhere(self) -> bool:
-        return self.user.is_superuser or any(m.role in STAFF_ROLES for m in self.memberships)
+        return self.user.is_superuser or any(m.role in STAFF_ROLES for m in self.all_memberships)
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -73,6 +104,8 @@ def role_required(*roles: str) -> Callable[[Callable], Callable]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs):
             if request.leap.centre is None or not request.leap.has(*roles):
+                if request.leap.is_grantless_external and not request.leap.roles:
+                    raise Http404  # outside a grant an external moderator sees nothing, not even refusals
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

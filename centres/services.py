@@ -8,6 +8,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -23,6 +24,10 @@ from .models import STAFF_ROLES, Centre, Invitation, Membership, Role, hash_toke
 from .web_urls import web_url_problem
 
 User = get_user_model()
+
+# Apps above this one react to an accepted invitation without centres knowing them (moderation links the
+# external moderator's EQA grants). Sent once the acceptance commits.
+invitation_accepted = Signal()  # sender=Invitation, invitation=..., user=...
 
 
 class ServiceError(Exception):
@@ -172,6 +177,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
         )
         audit_record(action="invitation.accepted", actor=user, centre=invitation.centre, target=invitation,
                      data={"email": invitation.email, "role": invitation.role})
+        transaction.on_commit(lambda: invitation_accepted.send(sender=Invitation, invitation=invitation, user=user))
         return membership_grant(centre=invitation.centre, user=user, role=invitation.role,
                                 actor=invitation.invited_by)
 

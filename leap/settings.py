@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "centres.middleware.CurrentCentreMiddleware",
+    "moderation.external.middleware.ExternalAccessMiddleware",  # EQA: grants only, read-only, every view audited
     "centres.middleware.StaffSecondFactorMiddleware",
 ]
 

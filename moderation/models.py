@@ -435,3 +435,6 @@ class CoMarkingJudgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessor}: {self.criterion_id} {'met' if self.met else 'not yet met'}"
+
+
+from .external.models import EqaGrant, SamplePack  # noqa: E402,F401 (EQA models belong to this app)

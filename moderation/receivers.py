@@ -7,8 +7,11 @@ from django.urls import reverse
 
 from accounts.models import User
 from assessment.services import review_decided, unit_signed_off
+from centres.models import Role
+from centres.services import invitation_accepted
 from notifications.services import notify
 
+from .external.services import eqa_grants_link
 from .models import Sample, SampleKind
 
 
@@ -40,3 +43,9 @@ def _tell(sample: Sample, actor: User, change: str) -> None:
            context={"name": moderator.first_name or moderator.display_name, "sample": sample.pk,
                     "unit_code": sample.unit.code, "learner_name": str(sample.enrolment.learner),
                     "by": str(actor), "change": change})
+
+
+@receiver(invitation_accepted, dispatch_uid="moderation.eqa_grants_link")
+def link_eqa_grants(sender, invitation, user, **kwargs) -> None:
+    if invitation.role == Role.EXTERNAL_MODERATOR:
+        eqa_grants_link(invitation=invitation, user=user)
