@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "assessment",
     "moderation",
     "badges",
+    "insights",
     "leap",
 ]
 

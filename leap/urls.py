@@ -35,6 +35,7 @@ urlpatterns = [
     path("assessment/", include("assessment.urls")),
     path("moderation/", include("moderation.urls")),
     path("badges/", include("badges.urls")),
+    path("insights/", include("insights.urls")),
     path("django-admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", icon("favicon.ico"), name="favicon"),
