@@ -15,10 +15,12 @@ class WelcomeSetPasswordForm(SetPasswordForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "language", "email_non_essential", "email_daily_digest"]
+        fields = ["first_name", "last_name", "language", "email_non_essential", "email_daily_digest",
+                  "email_weekly_mi"]
         labels = {"first_name": _("First name"), "last_name": _("Last name"), "language": _("Language"),
                   "email_non_essential": _("Email me reminders and updates"),
-                  "email_daily_digest": _("One daily digest instead of an email per upload")}
+                  "email_daily_digest": _("One daily digest instead of an email per upload"),
+                  "email_weekly_mi": _("Weekly management information email")}
 
 
 class LanguageForm(forms.Form):

@@ -3,6 +3,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .pseudonyms import contact_hidden, hidden, pseudonym_of
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -38,6 +40,9 @@ class User(AbstractUser):
     email_daily_digest = models.BooleanField(
         _("one daily digest instead of an email per upload"), default=False,
         help_text=_("For assessors: new evidence is listed in one email each morning."))
+    email_weekly_mi = models.BooleanField(
+        _("weekly management information email"), default=False,
+        help_text=_("For centre admins: the centre's headline figures every Monday morning, with links."))
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -47,9 +52,19 @@ class User(AbstractUser):
     class Meta:
         ordering = ["last_name", "first_name", "email"]
 
+    # Names and contact details reach pages only through these, so that a grant's masking applies everywhere
+    # (see accounts.pseudonyms): never print `first_name`, `last_name` or `email` of a learner directly.
     def __str__(self) -> str:
-        return self.get_full_name() or self.email
+        return self.display_name
+
+    def get_full_name(self) -> str:
+        return pseudonym_of(self.pk) or super().get_full_name()
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.email
+        return self.get_full_name() or self.contact_email
+
+    @property
+    def contact_email(self) -> str:
+        """The email address as shown: "hidden" to a reader who may not see this person's contact details."""
+        return hidden() if contact_hidden(self.pk) else self.email

@@ -25,11 +25,13 @@ def user_update_profile(
     language: str,
     email_non_essential: bool | None = None,
     email_daily_digest: bool | None = None,
+    email_weekly_mi: bool | None = None,
 ) -> User:
     """Save the profile; an email preference left as None stays as it was."""
     user.first_name, user.last_name, user.language = first_name, last_name, language
     fields = ["first_name", "last_name", "language"]
-    for name, value in (("email_non_essential", email_non_essential), ("email_daily_digest", email_daily_digest)):
+    for name, value in (("email_non_essential", email_non_essential), ("email_daily_digest", email_daily_digest),
+                        ("email_weekly_mi", email_weekly_mi)):
         if value is not None:
             setattr(user, name, value)
             fields.append(name)

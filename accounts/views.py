@@ -43,7 +43,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(posted(request), instance=request.user)
     if request.method == "POST" and form.is_valid():
         user_update_profile(user=request.user, **{k: form.cleaned_data[k] for k in (
-            "first_name", "last_name", "language", "email_non_essential", "email_daily_digest")})
+            "first_name", "last_name", "language", "email_non_essential", "email_daily_digest",
+            "email_weekly_mi")})
         messages.success(request, _("Your profile is saved."))
         return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form})

@@ -30,6 +30,13 @@ class Review(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [
+            # Management information: an assessor's decisions in a period, and the countersigning backlog.
+            models.Index(fields=["assessor", "decided_at"], name="review_assessor_decided"),
+            models.Index(fields=["assessor"], name="review_awaiting_countersign",
+                         condition=models.Q(needs_countersign=True, countersigned_at__isnull=True,
+                                            decided_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"Review of {self.submission}"

@@ -14,6 +14,7 @@ from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.pseudonyms import actor_shown, mask_text
 from audit.models import AuditEvent, object_type_of, subject_of
 from audit.services import audit_verify_chain, chain_key_for
 from centres.csv_files import csv_table
@@ -141,11 +142,11 @@ def event_row(event: AuditEvent, unit_codes: dict[int, str]) -> TimelineRow:
     label = OBJECT_LABELS.get(event.object_type, event.object_type)
     return TimelineRow(
         when=event.created_at,
-        who=event.actor_label or _("LEAP (automatic)"),
+        who=actor_shown(event.actor_id, event.actor_label) or _("LEAP (automatic)"),
         action=event.action,
         what=str(ACTION_LABELS.get(event.action, event.action)),
         object=f"{label} {event.object_id}".strip(),
-        details=event_details(event.data, unit_codes),
+        details=mask_text(event_details(event.data, unit_codes)),  # the data names learners by email
     )
 
 
@@ -227,7 +228,7 @@ def _joined(values: Iterable[Any]) -> str:
 
 
 def _short(value: Any) -> str:
-    return Truncator(" ".join(str(value).split())).chars(TEXT_LIMIT)
+    return Truncator(" ".join(mask_text(str(value)).split())).chars(TEXT_LIMIT)  # masked before it is cut
 
 
 # --- Exports -------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from accounts.access import mark_access, public, signed_in
 from .models import STAFF_ROLES, Centre, Invitation, Membership, Role
 
 __all__ = ["public", "signed_in", "role_required", "get_learner_for", "get_staff_membership_for",
-           "get_invitation_for", "LeapContext"]
+           "get_invitation_for", "learners_in_grant", "LeapContext"]
 
 SESSION_CENTRE_KEY = "leap_centre_id"
 
@@ -25,9 +25,15 @@ class LeapContext:
     An external moderator's membership counts only in a centre where they hold an active EQA grant. The grants
     live in a higher layer (moderation), which sets `grant_source` on each request: a function of the user giving
     the grant in effect per centre id. Without it (or without a grant) the membership gives nothing.
+
+    What a grant lets them read is decided in the same layer: it sets `external_enrolments`, a function of a
+    grant giving the queryset of every enrolment in its scope (`moderation.external.selectors.grant_enrolments`).
+    The lower apps call it through `grant_enrolments` below and filter by it, never importing moderation: every
+    read of an external moderator is a subset of those enrolments, their learners and their qualifications.
     """
 
     grant_source: Callable | None = None
+    external_enrolments: Callable | None = None
 
     def __init__(self, request: HttpRequest):
         self.request = request
@@ -57,6 +63,20 @@ class LeapContext:
         """The external moderator's grant in effect in the current centre, or None."""
         centre = self.centre
         return self.grants.get(centre.pk) if centre is not None else None
+
+    @property
+    def reads_under_grant(self) -> bool:
+        """Reads as an external moderator here: holds the role through a grant and no role that reads the whole
+        centre (centre admin, moderator). Their reads are the grant's scope (plus, say, their own caseload)."""
+        return Role.EXTERNAL_MODERATOR in self.roles and not self.has(Role.CENTRE_ADMIN, Role.MODERATOR)
+
+    def grant_enrolments(self, centre_id: int | None = None):
+        """The enrolments in scope of the grant in effect in `centre_id` (the current centre by default), as a
+        queryset; None without a grant there."""
+        grant = self.grant if centre_id is None else self.grants.get(centre_id)
+        if grant is None or self.external_enrolments is None:
+            return None
+        return self.external_enrolments(grant)
 
     @property
     def is_grantless_external(self) -> bool:
@@ -117,13 +137,19 @@ def role_required(*roles: str) -> Callable[[Callable], Callable]:
 # --- One helper per object type ----------------------------------------------------------------------
 
 def get_learner_for(request: HttpRequest, pk: int, *, write: bool = False) -> Membership:
-    """A learner of the current centre: any for its admins (and, read-only, moderators); own for assessors."""
+    """A learner of the current centre: any for its admins (and, read-only, moderators); own for assessors; for an
+    external moderator, read-only, those with an enrolment in the grant's scope, also after their membership
+    ended (withdrawn and completed learners are part of what an EQA samples)."""
     leap = request.leap
     learners = Membership.objects.current().learners().filter(centre=leap.centre).select_related("user", "assessor")
     if leap.has(Role.CENTRE_ADMIN):
         pass
-    elif leap.has(Role.MODERATOR, Role.EXTERNAL_MODERATOR) and not write:
+    elif leap.has(Role.MODERATOR) and not write:
         pass
+    elif leap.reads_under_grant and not write and not leap.has(Role.ASSESSOR):
+        learners = learners_in_grant(request)
+    elif leap.reads_under_grant and not write:
+        learners = learners.filter(assessor=request.user) | learners_in_grant(request)
     elif leap.has(Role.ASSESSOR):
         learners = learners.filter(assessor=request.user)
     else:
@@ -132,6 +158,13 @@ def get_learner_for(request: HttpRequest, pk: int, *, write: bool = False) -> Me
     if membership is None:
         raise Http404
     return membership
+
+
+def learners_in_grant(request: HttpRequest):
+    """Learner memberships (current or ended) of the current centre with an enrolment in the grant's scope."""
+    scope = request.leap.grant_enrolments()
+    learners = Membership.objects.learners().filter(centre=request.leap.centre).select_related("user", "assessor")
+    return learners.none() if scope is None else learners.filter(user__in=scope.values("learner_id"))
 
 
 def get_staff_membership_for(request: HttpRequest, pk: int) -> Membership:

@@ -23,8 +23,11 @@ def assessor_learners(*, centre: Centre, assessor) -> QuerySet[Membership]:
             .select_related("user").order_by("user__last_name", "user__first_name"))
 
 
-def learner_memberships(*, centre: Centre, assessor=None, search: str = "") -> QuerySet[Membership]:
-    learners = Membership.objects.current().learners().filter(centre=centre).select_related("user", "assessor")
+def learner_memberships(*, centre: Centre, assessor=None, search: str = "",
+                        among: QuerySet[Membership] | None = None) -> QuerySet[Membership]:
+    """The centre's current learners, or `among` (say, an EQA grant's learners, ended memberships included)."""
+    learners = Membership.objects.current() if among is None else among
+    learners = learners.learners().filter(centre=centre).select_related("user", "assessor")
     if assessor is not None:
         learners = learners.filter(assessor=assessor)
     if search:

@@ -15,6 +15,7 @@ from .access import (
     get_invitation_for,
     get_learner_for,
     get_staff_membership_for,
+    learners_in_grant,
     role_required,
 )
 from .forms import (
@@ -164,8 +165,10 @@ def _welcome_to(request: HttpRequest, invitation) -> HttpResponse:
 def learner_list(request: HttpRequest) -> HttpResponse:
     leap = request.leap
     only_mine = not leap.has(ADMIN, Role.MODERATOR, Role.EXTERNAL_MODERATOR)
+    # An external moderator lists the learners of the grant's scope, withdrawn and completed ones included.
+    among = learners_in_grant(request) if leap.reads_under_grant else None
     learners = selectors.learner_memberships(centre=leap.centre, assessor=request.user if only_mine else None,
-                                             search=request.GET.get("q", ""))
+                                             search=request.GET.get("q", ""), among=among)
     page = Paginator(learners, 50).get_page(request.GET.get("page"))
     return render(request, "centres/learner_list.html", {"page": page, "q": request.GET.get("q", "")})
 

@@ -99,6 +99,7 @@ def seed_demo() -> tuple[Centre, list[tuple[DemoPerson, str]]]:
     _enrol_demo_learners(centre, admin)
     seed_demo_assessment(centre)
     seed_demo_moderation(centre)
+    seed_demo_eqa(centre)
     return centre, logins
 
 
@@ -312,3 +313,79 @@ def _demo_samples(plan, moderator) -> None:
                       process_checks={name: Check(True) for name in PROCESS_CHECKS},
                       outcome=outcome, feedback=feedback, actions=actions)
         sample_sign(sample=sample, actor=moderator, typed_name=moderator.get_full_name())
+
+
+# --- External quality assurance ---------------------------------------------------------------------------
+
+EQA_EMAIL = f"eqa@{DOMAIN}"
+EQA_AWARDING_BODY = "City & Guilds"
+
+
+def seed_demo_eqa(centre: Centre):
+    """The demo EQA's active 14-day grant over the demo moderator's current IQA plan, the visit in 10 days; made
+    unless the EQA already holds an active grant at the centre (re-seeding after it ended gives a new one).
+    Returns the grant, or None when the demo has no plan."""
+    import datetime
+
+    from django.utils import timezone
+
+    from moderation.external.services import eqa_grant_create
+    from moderation.models import EqaGrant, SamplingPlan
+
+    eqa = User.objects.get(email=EQA_EMAIL)
+    plan = (SamplingPlan.objects.filter(centre=centre, current=True, generated_by__email=MODERATOR_EMAIL)
+            .order_by("-cycle_start", "-pk").first())
+    if plan is None:
+        return None
+    grant = EqaGrant.objects.active().filter(centre=centre, moderator=eqa).first()
+    if grant is None:
+        now = timezone.now()
+        grant = eqa_grant_create(
+            centre=centre, actor=User.objects.get(email=ADMIN.email), email=eqa.email,
+            scope=EqaGrant.Scope.IQA_PLAN, plan=plan, starts_at=now, expires_at=now + datetime.timedelta(days=14),
+            visit_on=timezone.localdate() + datetime.timedelta(days=10), awarding_body=EQA_AWARDING_BODY)
+    _demo_eqa_report(grant, eqa)
+    return grant
+
+
+def _demo_eqa_report(grant, eqa) -> None:
+    """The EQA's finished report of `grant`: three sampled decisions (one changed), the checklist rated with one
+    amber, two action points, signed and acknowledged by the admin. Made once: skipped when the grant has one."""
+    import datetime
+
+    from django.utils import timezone
+
+    from moderation.external.reports import selectors, services
+    from moderation.external.reports.models import EqaChecklistItem, EqaReport
+
+    if EqaReport.objects.filter(grant=grant).exists():
+        return
+    units = list(selectors.in_scope_units(grant).select_related("enrolment__assessor", "unit")
+                 .order_by("-locked_at", "enrolment__learner__last_name", "unit__position")[:3])
+    if not units:
+        return
+    report = services.eqa_report_create(grant=grant, actor=eqa, visit_date=timezone.localdate(),
+                                        sample_basis="The summative and interim items of the centre's current IQA "
+                                                     "plan, at least one unit per assessor.")
+    report = services.eqa_report_update(
+        report=report, actor=eqa, visit_date=report.visit_date, sample_basis=report.sample_basis,
+        good_practice="Feedback to learners is detailed and developmental; the IQA plan covers every assessor.",
+        concerns="Standardisation records do not show how the photo evidence of practical units is judged.",
+        improvements="Hold a standardisation meeting on photo evidence and record its decisions.")
+    for n, unit in enumerate(units):
+        changed = n == len(units) - 1 and len(units) > 1
+        services.eqa_judgement_add(report=report, actor=eqa, enrolment_unit=unit, agreed=not changed,
+                                   note="The photo does not show the learner at work: not yet sufficient."
+                                   if changed else "")
+    amber = "Standardisation takes place"
+    services.eqa_ratings_save(report=report, actor=eqa, ratings={
+        item.pk: ("amber", "No record of standardising photo evidence yet.") if item.text == amber else ("green", "")
+        for item in EqaChecklistItem.objects.filter(centre=grant.centre, active=True)})
+    today = timezone.localdate()
+    moderator, assessor = User.objects.get(email=MODERATOR_EMAIL), User.objects.get(email=ASSESSORS[0].email)
+    services.eqa_action_point_add(report=report, actor=eqa, owner=moderator, due_date=today + datetime.timedelta(30),
+                                  text="Hold a standardisation meeting on photo evidence and record its decisions.")
+    services.eqa_action_point_add(report=report, actor=eqa, owner=assessor, due_date=today + datetime.timedelta(14),
+                                  text="Review the changed decision with the learner and add evidence of real work.")
+    report = services.eqa_report_sign(report=report, actor=eqa, typed_name=eqa.get_full_name())
+    services.eqa_report_acknowledge(report=report, actor=User.objects.get(email=ADMIN.email))

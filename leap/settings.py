@@ -212,8 +212,15 @@ CELERY_BEAT_SCHEDULE = {
     "units-due-reminders": {"task": "assessment.tasks.units_due_reminders", "schedule": crontab(hour=8, minute=0)},
     "iqa-action-reminders": {"task": "moderation.tasks.sample_action_reminders",
                              "schedule": crontab(hour=8, minute=15)},
+    "eqa-visit-reminders": {"task": "moderation.tasks.eqa_visit_reminders", "schedule": crontab(minute=20)},
     "email-outbox-sweep": {"task": "notifications.tasks.sweep_unsent_emails", "schedule": 60.0},
     "audit-checkpoints": {"task": "audit.tasks.audit_checkpoint", "schedule": crontab(minute=7)},
+    "insights-weekly-digest": {"task": "insights.tasks.mi_digests",
+                               "schedule": crontab(day_of_week="mon", hour=7, minute=45)},
+    "eqa-sample-pack-sweep": {"task": "moderation.external.packs.tasks.sweep_expired_sample_packs",
+                              "schedule": crontab(hour=3, minute=40)},
+    "eqa-action-reminders": {"task": "moderation.external.reports.tasks.eqa_action_reminders",
+                             "schedule": crontab(hour=8, minute=25)},
 }
 
 # --- Accounts and sign-in (django-allauth) -----------------------------------------------------------
@@ -270,6 +277,8 @@ USE_TZ = True
 # --- LEAP ----------------------------------------------------------------------------------------------
 LEAP_INVITATION_DAYS = env.int("LEAP_INVITATION_DAYS", default=7)
 LEAP_CSV_MAX_ROWS = env.int("LEAP_CSV_MAX_ROWS", default=5000)
+# EQA sample packs: how long the download link of a built pack lasts.
+LEAP_SAMPLE_PACK_DAYS = env.int("LEAP_SAMPLE_PACK_DAYS", default=7)
 # Evidence uploads: the largest file accepted per kind, in MB (LEAP_MAX_VIDEO_MB=500 and so on).
 _UPLOAD_MB = {"image": 30, "video": 500, "audio": 200, "pdf": 50, "document": 50, "text": 2}
 LEAP_MAX_UPLOAD_BYTES = {kind: env.int(f"LEAP_MAX_{kind.upper()}_MB", default=mb) * 1024 * 1024

@@ -8,7 +8,9 @@ from accounts.access import signed_in
 from centres import selectors as centre_selectors
 from centres.forms import EnrolmentCodeForm
 from centres.models import Role
+from insights import headlines as insights_headlines
 from moderation.dashboards import selectors as iqa_selectors
+from moderation.external import scope as eqa_scope
 from portfolios.enrolments import selectors as portfolio_selectors
 from portfolios.models import Enrolment
 
@@ -16,9 +18,13 @@ from portfolios.models import Enrolment
 @signed_in
 def home(request: HttpRequest) -> HttpResponse:
     leap = request.leap
+    if leap.centre is None and leap.is_grantless_external:  # nothing of any centre, not even its name
+        return render(request, "home.html", {"eqa_without_grant": True})
     if leap.centre is None:
         return render(request, "centres/home_no_centre.html", {"form": EnrolmentCodeForm()})
     context = {"centre": leap.centre, "today": timezone.localdate()}
+    if leap.grant is not None:
+        context["eqa"] = eqa_scope.grant_summary(leap.grant)
     if leap.has(Role.CENTRE_ADMIN):
         context["overview"] = centre_selectors.centre_overview(centre=leap.centre)
     if leap.has(Role.ASSESSOR):
@@ -34,4 +40,5 @@ def home(request: HttpRequest) -> HttpResponse:
     if leap.has(Role.LEARNER):
         context["learner_membership"] = leap.learner_membership
         context["progress"] = portfolio_selectors.my_progress(learner=request.user, centre=leap.centre)
+    context["insights_headlines"] = insights_headlines.headlines_for(request)  # the reports' headline figures
     return render(request, "home.html", context)

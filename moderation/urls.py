@@ -6,4 +6,7 @@ urlpatterns = [
     path("", include("moderation.plans.urls")),
     path("", include("moderation.samples.urls")),
     path("", include("moderation.practice.urls")),
+    path("eqa/", include("moderation.external.urls")),
+    path("eqa/", include("moderation.external.packs.urls")),
+    path("eqa/", include("moderation.external.reports.urls")),
 ]

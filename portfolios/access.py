@@ -1,27 +1,44 @@
-"""Who may reach which enrolment. Used as the first line of every portfolio view."""
+"""Who may reach which enrolment. Used as the first line of every portfolio view.
+
+An external moderator (EQA) reads, and only reads, the enrolments of their grant's scope, whatever their status:
+`LeapContext.grant_enrolments()` gives them (the moderation layer above supplies the function, so this app never
+imports it). Everything reached through an enrolment here (evidence, files, reviews, units, timelines) follows.
+"""
+
+from functools import reduce
+from operator import or_
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from centres.models import Role
 from portfolios.models import Enrolment, Evidence, EvidenceFile
 
 
-def enrolments_visible_to(request: HttpRequest):
+def enrolments_visible_to(request: HttpRequest) -> QuerySet[Enrolment]:
     """The current centre's enrolments this person may read: their own as a learner, their caseload as an
-    assessor, all of them as a centre admin or (read-only) moderator."""
+    assessor, the grant's scope as an external moderator, all of them as a centre admin or (read-only)
+    moderator. One query wherever it is used (the grant's scope is a subquery)."""
     leap = request.leap
     enrolments = Enrolment.objects.filter(centre=leap.centre)
-    if leap.has(Role.CENTRE_ADMIN, Role.MODERATOR, Role.EXTERNAL_MODERATOR):
+    if leap.has(Role.CENTRE_ADMIN, Role.MODERATOR):
         return enrolments
-    if leap.has(Role.ASSESSOR) and leap.has(Role.LEARNER):
-        return enrolments.filter(Q(assessor=request.user) | Q(learner=request.user))
+    visible = []
+    if leap.has(Role.EXTERNAL_MODERATOR):
+        visible.append(Q(pk__in=grant_scope(request).values("pk")))
     if leap.has(Role.ASSESSOR):
-        return enrolments.filter(assessor=request.user)
+        visible.append(Q(assessor=request.user))
     if leap.has(Role.LEARNER):
-        return enrolments.filter(learner=request.user)
-    return enrolments.none()
+        visible.append(Q(learner=request.user))
+    return enrolments.filter(reduce(or_, visible)) if visible else enrolments.none()
+
+
+def grant_scope(request: HttpRequest, centre_id: int | None = None) -> QuerySet[Enrolment]:
+    """The enrolments of the external moderator's grant in `centre_id` (the current centre by default); none
+    without a grant in effect there."""
+    scope = request.leap.grant_enrolments(centre_id)
+    return Enrolment.objects.none() if scope is None else scope
 
 
 def get_enrolment_for(request: HttpRequest, pk: int, *, write: bool = False) -> Enrolment:

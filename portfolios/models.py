@@ -52,7 +52,9 @@ class Enrolment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["centre", "assessor", "status"]), models.Index(fields=["learner", "centre"])]
+        indexes = [models.Index(fields=["centre", "assessor", "status"]), models.Index(fields=["learner", "centre"]),
+                   # Management information: cohorts (start month) of a centre.
+                   models.Index(fields=["centre", "start_date"], name="enrolment_centre_cohort")]
         constraints = [
             models.CheckConstraint(condition=models.Q(planned_end_date__gt=models.F("start_date")),
                                    name="enrolment_ends_after_start"),
@@ -283,6 +285,8 @@ class EvidenceSubmission(models.Model):
     class Meta:
         ordering = ["evidence", "number"]
         constraints = [models.UniqueConstraint(fields=["evidence", "number"], name="evidence_submission_number")]
+        # Management information: an enrolment's submissions in a period (inactivity, turnaround).
+        indexes = [models.Index(fields=["evidence", "submitted_at"], name="submission_evidence_time")]
 
     def __str__(self) -> str:
         return f"{self.evidence} (revision {self.number})"

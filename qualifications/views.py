@@ -14,7 +14,7 @@ from centres.access import role_required
 from centres.services import ServiceError
 
 from . import selectors, services
-from .access import EDITORS, READERS, get_criterion_for, get_outcome_for, get_unit_for, get_version_for
+from .access import EDITORS, READERS, get_criterion_for, get_outcome_for, get_unit_for, get_version_for, in_grant_scope
 from .forms import (
     CriterionForm,
     MoveForm,
@@ -78,7 +78,7 @@ def _confirm_page(request: HttpRequest, form, act: Callable[[dict], str], *, bac
 
 @role_required(*READERS)
 def qualification_list(request: HttpRequest) -> HttpResponse:
-    versions = selectors.versions_for_centre(request.leap.centre)
+    versions = in_grant_scope(request, selectors.versions_for_centre(request.leap.centre))
     return render(request, "qualifications/qualification_list.html", {"versions": versions})
 
 

@@ -24,6 +24,17 @@ from assessment.services import review_decide, review_start, unit_sign_off
 from badges.certificates.services import certificate_issue
 from badges.models import IssuerKey, Showcase
 from centres.models import Invitation, Membership, Role, hash_token
+from moderation.external.middleware import may_write
+from moderation.external.packs.services import sample_pack_request
+from moderation.external.reports.models import EqaChecklistItem
+from moderation.external.reports.services import (
+    eqa_action_point_add,
+    eqa_judgement_add,
+    eqa_ratings_save,
+    eqa_report_create,
+    eqa_report_sign,
+)
+from moderation.external.services import eqa_grant_create, eqa_grant_revoke
 from moderation.models import SamplingStrategy
 from moderation.plans.services import sampling_plan_generate
 from moderation.practice.services import co_marking_create, meeting_file_attach, meeting_record, observation_schedule
@@ -166,46 +177,84 @@ CASES = {
     "award_public_baked": Case("award baked_kind"),
     "showcase_public": Case("showcase"),
     "certificate_verify": Case("certificate"),
-    # moderation: sampling strategies and assessor risk (moderators change them, centre admins read them)
+    # moderation: sampling strategies and assessor risk (moderators change them, centre admins and EQA read them)
     "iqa_strategy_list": Case(), "iqa_strategy_new": Case(method="post"),
-    **{name: Case("iqa_strategy", ok={M, C}) for name in ("iqa_strategy_detail", "iqa_assessor_risk")},
+    **{name: Case("iqa_strategy", ok={M, C, E}) for name in ("iqa_strategy_detail", "iqa_assessor_risk")},
     "iqa_strategy_edit": Case("iqa_strategy", ok={M}),
     **{name: Case("iqa_strategy", method="post", ok={M}) for name in (
         "iqa_strategy_approve", "iqa_strategy_discard", "iqa_risk_override", "iqa_risk_override_withdraw")},
     # moderation: dashboards (the role rule keeps out learners, assessors and EQA; each centre sees its own)
     "iqa_dashboard": Case(), "iqa_reassign": Case(method="post"),
-    # moderation: sampling plans and CAMERA (moderators change them, centre admins read them)
+    # moderation: sampling plans and CAMERA (moderators change them, centre admins and EQA read them)
     "iqa_plan_list": Case(), "iqa_plan_generate": Case(method="post"),
-    **{name: Case("iqa_plan", ok={M, C}) for name in ("iqa_plan_detail", "iqa_plan_camera")},
+    **{name: Case("iqa_plan", ok={M, C, E}) for name in ("iqa_plan_detail", "iqa_plan_camera")},
     "iqa_plan_item_add": Case("iqa_plan", ok={M}),
-    "iqa_plan_item": Case("iqa_plan_item", ok={M, C}),
+    "iqa_plan_item": Case("iqa_plan_item", ok={M, C, E}),
     **{name: Case("iqa_plan_item", method="post", ok={M}) for name in ("iqa_plan_item_remove",
                                                                        "iqa_plan_item_assign")},
-    # moderation: observations of practice (A is observed) and standardisation (A and A2 co-mark; EQA sees none)
+    # moderation: observations of practice (A is observed) and standardisation (A and A2 co-mark; the EQA reads
+    # the observation of A, who assesses an enrolment in scope, the meetings, and no open exercise)
     "iqa_observation_list": Case(), "iqa_observation_schedule": Case(),
-    "iqa_observation_detail": Case("iqa_observation", ok={A, M}),
+    "iqa_observation_detail": Case("iqa_observation", ok={A, M, E}),
     "iqa_observation_record": Case("iqa_observation", ok={M}),
     "iqa_observation_cancel": Case("iqa_observation", method="post", ok={M}),
     "iqa_meeting_list": Case(), "iqa_meeting_create": Case(), "iqa_attendance": Case(),
-    "iqa_meeting_detail": Case("iqa_meeting", ok={A, A2, M, C}),
-    "iqa_meeting_file": Case("iqa_meeting_file", ok={A, A2, M, C}),
+    "iqa_meeting_detail": Case("iqa_meeting", ok={A, A2, M, C, E}),
+    "iqa_meeting_file": Case("iqa_meeting_file", ok={A, A2, M, C, E}),
     "iqa_meeting_file_attach": Case("iqa_meeting", method="post", ok={M}),
     "iqa_co_marking_list": Case(), "iqa_co_marking_create": Case(),
     "iqa_co_marking_detail": Case("iqa_co_marking", ok={A, A2, M}),
     "iqa_co_marking_judge": Case("iqa_co_marking", ok={A, A2}),
     "iqa_co_marking_close": Case("iqa_co_marking", method="post", ok={M}),
     "iqa_co_marking_file": Case("iqa_co_marking evidence_file", ok={A, A2, M}),
-    # moderation: sampling (moderators sample, the centre admin reads and second-signs, A is the sampled assessor)
+    # moderation: sampling (moderators sample, the centre admin reads and second-signs, A is the sampled assessor,
+    # the EQA reads)
     "iqa_queue": Case(), "iqa_my_samples": Case(),
-    "iqa_item": Case("iqa_plan_item", ok={M, C}),
+    "iqa_item": Case("iqa_plan_item", ok={M, C, E}),
     "iqa_item_start": Case("iqa_plan_item", method="post", ok={M}),
-    "iqa_sample": Case("iqa_sample", ok={M, C}),
+    "iqa_sample": Case("iqa_sample", ok={M, C, E}),
     **{name: Case("iqa_sample", method="post", ok={M}) for name in (
         "iqa_sample_record", "iqa_sample_sign", "iqa_sample_resample")},
     "iqa_sample_second_sign": Case("iqa_sample", method="post", ok={M, C}),
     "iqa_sample_acknowledge": Case("iqa_sample", method="post", ok={A}),
     **{name: Case("iqa_action", method="post", ok={M}) for name in ("iqa_action_close", "iqa_action_reopen")},
     "iqa_action_done": Case("iqa_action", method="post", ok={A}),
+    # management information (insights): every staff role reads its own scope (an assessor their caseload, the
+    # EQA their grant's), so the role rule alone decides; exports are downloads
+    "insights_home": Case(),
+    "insights_report": Case("insights_report"),
+    "insights_drill": Case("insights_report insights_bucket"),
+    "insights_export": Case("insights_report insights_format"),
+    "insights_risk_flag": Case("enrolment", method="post", ok={A, M, C}),  # staff who may see the learner
+    # EQA sample packs: each pack is its requester's only (the admin's and E's, both ready); E asks from their own
+    # packs page, the admin on the grant's page
+    "eqa_pack_request": Case("eqa_pack_grant", method="post", ok={C}),
+    **{name: Case("eqa_pack_admin", ok={C}) for name in ("eqa_pack", "eqa_pack_download")},
+    "eqa_mine_packs": Case(), "eqa_mine_pack_request": Case(method="post"),
+    **{name: Case("eqa_pack_eqa", ok={E}) for name in ("eqa_mine_pack", "eqa_mine_pack_download")},
+    # EQA grants (moderation/external): the centre admin's pages; another centre's admin (X) does not know the grant
+    "eqa_grant_list": Case(), "eqa_grant_new": Case(),
+    **{name: Case("eqa_grant_id", ok={C}) for name in ("eqa_grant_detail", "eqa_grant_activity")},
+    **{name: Case("eqa_grant_id", method="post", ok={C}) for name in (
+        "eqa_grant_extend", "eqa_grant_expand", "eqa_grant_revoke")},
+    # EQA reports (moderation/external/reports): E's own signed report under the grant (its write URLs answer, the
+    # services refuse a signed report's change); the admin reads, acknowledges, lifts; A owns the action point
+    **{name: Case() for name in ("eqa_mine_reports", "eqa_mine_report_new", "eqa_mine_comments", "eqa_checklist",
+                                 "centre_actions")},
+    **{name: Case("eqa_report", ok={E}) for name in (
+        "eqa_mine_report", "eqa_mine_report_edit", "eqa_mine_report_sample", "eqa_mine_report_ratings",
+        "eqa_mine_report_pdf")},
+    **{name: Case("eqa_report", method="post", ok={E}) for name in (
+        "eqa_mine_judgement_add", "eqa_mine_action_add", "eqa_mine_report_sanction", "eqa_mine_report_sign")},
+    "eqa_mine_judgement_remove": Case("eqa_judgement", method="post", ok={E}),
+    "eqa_mine_action_remove": Case("eqa_action_point", method="post", ok={E}),
+    **{name: Case("eqa_report", ok={C}) for name in ("eqa_report_detail", "eqa_report_pdf")},
+    **{name: Case("eqa_report", method="post", ok={C}) for name in ("eqa_report_acknowledge", "eqa_sanction_lift")},
+    "eqa_report_comments": Case("eqa_grant_id", ok={C}),
+    "eqa_checklist_item_edit": Case("eqa_checklist_item", ok={C}),
+    **{name: Case("eqa_checklist_item", method="post", ok={C}) for name in (
+        "eqa_checklist_item_move", "eqa_checklist_item_active")},
+    "eqa_action_done": Case("eqa_action_point", method="post", ok={A, C}),
 }
 
 
@@ -305,6 +354,32 @@ class World:
             outcome="agree_advice", feedback="Date the photos.", actions=[("Date the photos", None)])
         sample_sign(sample=sample, actor=p.moderator, typed_name=p.moderator.get_full_name())
         self.iqa_sample, self.iqa_action = sample.pk, sample.actions.get().pk
+        # EQA access (moderation/external): E reads the whole centre through an active grant, and writes nothing.
+        self.eqa_grant = eqa_grant_create(centre=p.centre, actor=p.admin, email=p.external_moderator.email,
+                                          scope="centre", starts_at=timezone.now() - datetime.timedelta(minutes=1),
+                                          expires_at=timezone.now() + datetime.timedelta(days=14))
+        # Management information (insights): a report, one of its figures' learners, an export format.
+        self.insights_report, self.insights_bucket, self.insights_format = "achievement", "completed", "xlsx"
+        # EQA sample packs (moderation/external/packs): one asked for by the admin, one by E, built by the eager task.
+        pack_grant = p.external_moderator.eqa_grants.order_by("-pk").first()
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            admin_pack = sample_pack_request(grant=pack_grant, actor=p.admin)
+            eqa_pack = sample_pack_request(grant=pack_grant, actor=p.external_moderator)
+        self.eqa_pack_grant, self.eqa_pack_admin, self.eqa_pack_eqa = pack_grant.pk, admin_pack.pk, eqa_pack.pk
+        # EQA grants (moderation/external): the grant above, by its id in the admin's grant URLs.
+        self.eqa_grant_id = self.eqa_grant.pk
+        # EQA reports (moderation/external/reports): E's signed report on the grant, judging the signed-off unit,
+        # every checklist item rated, one action point owned by A.
+        report = eqa_report_create(grant=self.eqa_grant, actor=p.external_moderator)
+        judgement = eqa_judgement_add(report=report, actor=p.external_moderator, agreed=True,
+                                      enrolment_unit=EnrolmentUnit.objects.get(enrolment=enrolment, unit=units[0]))
+        eqa_ratings_save(report=report, actor=p.external_moderator, ratings={
+            item.pk: ("green", "") for item in EqaChecklistItem.objects.filter(centre=p.centre, active=True)})
+        action_point = eqa_action_point_add(report=report, actor=p.external_moderator, text="Standardise",
+                                            owner=p.assessor, due_date=timezone.localdate() + datetime.timedelta(7))
+        eqa_report_sign(report=report, actor=p.external_moderator, typed_name=p.external_moderator.get_full_name())
+        self.eqa_report, self.eqa_judgement, self.eqa_action_point = report.pk, judgement.pk, action_point.pk
+        self.eqa_checklist_item = EqaChecklistItem.objects.filter(centre=p.centre).first().pk
 
     @staticmethod
     def _approved_strategy(p, version):
@@ -350,6 +425,8 @@ def expected(pattern: URLPattern, case: Case, persona: str, anonymous: str) -> s
     rule = pattern.callback.leap_access
     if rule == "public":
         return anonymous
+    if persona == E and case.method == "post" and not may_write(pattern.name):
+        return "403"  # under a grant the middleware refuses every write but the EQA's own
     if rule.startswith("roles:") and ROLES[persona] not in rule.removeprefix("roles:").split(","):
         return "403"
     if persona in case.ok:
@@ -386,4 +463,40 @@ def test_every_persona_gets_what_the_rule_of_every_url_says(personas):
             want = expected(pattern, case, persona, anonymous)
             if got != want:
                 wrong.append(f"{pattern.name} {case.method.upper()} {url} as {persona}: got {got}, expected {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+# What an external moderator without a grant in effect still reaches: their own account, nothing of any centre.
+OWN_ACCOUNT_PAGES = {"home", "centre_switch", "join_centre", "profile", "notification_list", "notification_read_all",
+                     "my_portfolio", "wallet", "showcase_settings"}
+
+
+def walk_as_grantless_external_moderator(world: World, client: Client) -> list[str]:
+    wrong = []
+    for route, pattern in LEAP_ROUTES:
+        case = CASES.get(pattern.name, Case())
+        url = world.url(route, case)
+        if pattern.callback.leap_access == "public":
+            want = outcome(ask(Client(), case, url))
+        else:
+            want = "ok" if pattern.name in OWN_ACCOUNT_PAGES else "404"
+        got = outcome(ask(client, case, url))
+        if got != want:
+            wrong.append(f"{pattern.name} {case.method.upper()} {url}: got {got}, expected {want}")
+    return wrong
+
+
+@pytest.mark.django_db
+def test_an_external_moderator_without_a_grant_sees_only_their_own_account_pages(personas):
+    world = World(personas)
+    eqa_grant_revoke(grant=world.eqa_grant, actor=personas.admin, reason="The visit is over.")
+    wrong = walk_as_grantless_external_moderator(world, client_for(personas.external_moderator))
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.django_db
+def test_after_the_grant_expires_the_external_moderator_sees_only_their_own_account_pages(personas, time_machine):
+    world = World(personas)
+    time_machine.move_to(world.eqa_grant.expires_at + datetime.timedelta(minutes=1))
+    wrong = walk_as_grantless_external_moderator(world, client_for(personas.external_moderator))
     assert not wrong, "\n".join(wrong)

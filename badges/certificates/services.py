@@ -226,7 +226,7 @@ def certificate_issue(*, enrolment: Enrolment, actor: User, tier: str | None = N
         raise CertificateError(" ".join(problems))
     holds = certification_holds(enrolment=enrolment)
     if holds:
-        raise CertificateError(_("The certificate is held by internal quality assurance: %(holds)s.")
+        raise CertificateError(_("The certificate is held by quality assurance: %(holds)s.")
                                % {"holds": "; ".join(str(hold) for hold in holds)})
     with transaction.atomic():
         Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()  # one issue at a time per enrolment

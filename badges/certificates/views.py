@@ -19,7 +19,7 @@ from centres.access import role_required
 from centres.models import STAFF_ROLES, Role
 from centres.services import ServiceError
 from moderation.samples.selectors import certification_holds
-from portfolios.access import get_enrolment_for
+from portfolios.access import get_enrolment_for, grant_scope
 from portfolios.models import Enrolment
 
 ADMIN = Role.CENTRE_ADMIN
@@ -29,7 +29,17 @@ LIST_PAGE_SIZE = 50
 # --- Access ---------------------------------------------------------------------------------------------
 
 def _is_staff_of(request: HttpRequest, centre_id: int) -> bool:
-    return any(m.centre_id == centre_id and m.role in STAFF_ROLES for m in request.leap.memberships)
+    return any(m.centre_id == centre_id and m.role in STAFF_ROLES - {Role.EXTERNAL_MODERATOR}
+               for m in request.leap.memberships)
+
+
+def _may_read(request: HttpRequest, certificate: Certificate) -> bool:
+    """Its learner, its centre's staff, and an external moderator whose grant there holds its enrolment."""
+    if certificate.recipient_id == request.user.pk or _is_staff_of(request, certificate.centre_id):
+        return True
+    if certificate.centre_id not in request.leap.grants or certificate.enrolment_id is None:
+        return False
+    return grant_scope(request, certificate.centre_id).filter(pk=certificate.enrolment_id).exists()
 
 
 def _may_manage(request: HttpRequest, certificate: Certificate) -> bool:
@@ -46,7 +56,7 @@ def get_certificate_for(request: HttpRequest, uuid: UUID, *, manage: bool = Fals
     if manage:
         allowed = _may_manage(request, certificate)
     else:
-        allowed = certificate.recipient_id == request.user.pk or _is_staff_of(request, certificate.centre_id)
+        allowed = _may_read(request, certificate)
     if not allowed:
         raise Http404
     return certificate
@@ -68,8 +78,7 @@ def certificate_verify(request: HttpRequest, uuid: UUID) -> HttpResponse:
         "status": selectors.certificate_status(certificate),
         "replaced_by": getattr(certificate, "replaced_by", None),
         "verification_url": selectors.certificate_verification_url(certificate),
-        "may_download": signed_in_user and (certificate.recipient_id == request.user.pk
-                                            or _is_staff_of(request, certificate.centre_id)),
+        "may_download": signed_in_user and _may_read(request, certificate),
         "may_manage": signed_in_user and _may_manage(request, certificate),
     })
 

@@ -1,7 +1,8 @@
 """External moderators: access only through a grant, read-only by construction, every request recorded.
 
 `ExternalAccessMiddleware` runs after `centres.middleware.CurrentCentreMiddleware`. It hands the request's
-`LeapContext` the function that finds a person's grants (the centres app cannot know of them), refuses every
+`LeapContext` the function that finds a person's grants (the centres app cannot know of them) and the one that
+gives a grant's enrolments (every EQA read in the lower apps is filtered by it), refuses every
 write an external moderator attempts in a grant's centre unless it is one of the few they may make (their own
 EQA report and comments, their account), and writes an audit event carrying the grant for each page they open,
 each file they download and each request refused to them.
@@ -16,7 +17,8 @@ from audit.services import audit_record
 from centres.models import Role
 from moderation.models import EqaGrant
 
-from .selectors import active_grants_for
+from .blind import masking
+from .selectors import active_grants_for, grant_enrolments
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # What an external moderator may post in a grant's centre: their own account and session, and the EQA's own
@@ -27,6 +29,10 @@ EQA_WRITES = frozenset({"centre_switch", "set_language", "notification_read_all"
 FILE_VIEWS = frozenset({"evidence_file", "plan_document_download", "review_voice_feedback", "iqa_meeting_file",
                         "iqa_co_marking_file", "certificate_pdf", "qualification_export_json",
                         "qualification_export_csv", "eqa_pack_download", "eqa_mine_pack_download"})
+
+# Files a browser fetches by itself, not pages a person opens: not recorded.
+BROWSER_FETCHES = frozenset({"favicon", "apple_touch_icon", "apple_touch_icon_precomposed", "healthz",
+                             "javascript-catalog"})
 
 
 def may_write(url_name: str) -> bool:
@@ -40,6 +46,7 @@ class ExternalAccessMiddleware:
     def __call__(self, request):
         leap = request.leap
         leap.grant_source = active_grants_for
+        leap.external_enrolments = grant_enrolments  # what the lower apps filter an EQA's reads by
         if not request.user.is_authenticated or not _is_external(leap):
             return self.get_response(request)
         url_name = _url_name(request)
@@ -48,7 +55,8 @@ class ExternalAccessMiddleware:
             response = HttpResponseForbidden(_("External moderators have read-only access."),
                                              content_type="text/plain")
         else:
-            response = self.get_response(request)
+            with masking(grant):  # learners' contact details, and under blind mode their names, for this request
+                response = self.get_response(request)
         _record(request, grant, url_name, response)
         return response
 
@@ -66,6 +74,8 @@ def _url_name(request) -> str:
 
 def _record(request, grant: EqaGrant | None, url_name: str, response) -> None:
     leap = request.leap
+    if url_name in BROWSER_FETCHES:
+        return
     refused = response.status_code in (403, 404)
     if grant is None:
         if not refused or leap.roles:  # their own business in a centre where they hold another role

@@ -138,3 +138,13 @@ class SamplePack(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+
+from .reports.models import (  # noqa: E402,F401 (EQA report models belong to this app)
+    EqaActionPoint,
+    EqaChecklistItem,
+    EqaComment,
+    EqaJudgement,
+    EqaRating,
+    EqaReport,
+)

@@ -40,7 +40,7 @@ class ItemFilterForm(forms.Form):
 
 class EnrolmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return f"{obj.learner.display_name} ({obj.learner.email}) — {obj.assessor.display_name}"
+        return f"{obj.learner.display_name} ({obj.learner.contact_email}) — {obj.assessor.display_name}"
 
 
 class UnitChoiceField(forms.ModelChoiceField):

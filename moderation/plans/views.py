@@ -1,4 +1,6 @@
-"""Sampling plan pages. Moderators and centre admins read plans; moderators generate them and change their items."""
+"""Sampling plan pages. Moderators and centre admins read plans; moderators generate them and change their items.
+An external moderator reads the plans of their grant's scope and, on them, only the items of enrolments in scope
+(`moderation.external.scope`)."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -13,18 +15,19 @@ from accounts.models import User
 from centres.access import role_required
 from centres.models import Role
 from centres.services import ServiceError
+from moderation.external import scope
 from moderation.models import PlanItem, SamplingPlan, SamplingStrategy
 from moderation.plans import selectors, services
 from moderation.plans.forms import GenerateForm, ItemAddForm, ItemAssignForm, ItemFilterForm, ItemRemoveForm
 from portfolios.models import Enrolment
 from qualifications.models import Unit
 
-READERS = (Role.MODERATOR, Role.CENTRE_ADMIN)
+READERS = (Role.MODERATOR, Role.CENTRE_ADMIN, Role.EXTERNAL_MODERATOR)
 ITEMS_PER_PAGE = 100
 
 
 def get_plan_for(request: HttpRequest, pk: int) -> SamplingPlan:
-    plan = (SamplingPlan.objects.filter(centre=request.leap.centre, pk=pk)
+    plan = (scope.plans(request, SamplingPlan.objects.filter(centre=request.leap.centre, pk=pk))
             .select_related("strategy__qualification", "centre", "generated_by").first())
     if plan is None:
         raise Http404
@@ -32,7 +35,7 @@ def get_plan_for(request: HttpRequest, pk: int) -> SamplingPlan:
 
 
 def get_plan_item_for(request: HttpRequest, pk: int) -> PlanItem:
-    item = (PlanItem.objects.filter(plan__centre=request.leap.centre, pk=pk)
+    item = (scope.plan_items(request, PlanItem.objects.filter(plan__centre=request.leap.centre, pk=pk))
             .select_related("plan__strategy__qualification", "plan__centre", "enrolment__learner", "unit",
                             "assessor", "moderator", "added_by", "removed_by").first())
     if item is None:
@@ -51,9 +54,9 @@ def iqa_plan_list(request: HttpRequest) -> HttpResponse:
     strategies = (SamplingStrategy.objects.filter(centre=centre, status=SamplingStrategy.Status.APPROVED)
                   .select_related("qualification").order_by("qualification__code"))
     generate = [(s, GenerateForm(initial={"strategy": s.pk, "cycle_start_year": s.cycle_start_year_of(today)}))
-                for s in strategies]
+                for s in strategies] if _is_moderator(request) else []
     return render(request, "moderation/iqa_plan_list.html", {
-        "plans": selectors.current_plans(centre=centre), "generate": generate,
+        "plans": scope.plans(request, selectors.current_plans(centre=centre)), "generate": generate,
         "is_moderator": _is_moderator(request)})
 
 
@@ -86,16 +89,18 @@ def iqa_plan_generate(request: HttpRequest) -> HttpResponse:
 @role_required(*READERS)
 def iqa_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_plan_for(request, pk)
-    assessors = User.objects.filter(pk__in=PlanItem.objects.filter(plan=plan).values("assessor_id")).order_by(
-        "first_name", "last_name", "pk")
+    assessors = User.objects.filter(pk__in=scope.plan_items(request, PlanItem.objects.filter(plan=plan))
+                                    .values("assessor_id")).order_by("first_name", "last_name", "pk")
     units = Unit.objects.filter(version__qualification=plan.strategy.qualification_id).order_by(
         "version__number", "position").distinct()
     moderators = list(selectors.moderators_of(centre=plan.centre))
     filter_form = ItemFilterForm(request.GET or None, assessors=assessors, units=units, moderators=moderators)
-    items = Paginator(selectors.plan_items(plan=plan, filters=filter_form.filters()), ITEMS_PER_PAGE)
+    items = Paginator(scope.plan_items(request, selectors.plan_items(plan=plan, filters=filter_form.filters())),
+                      ITEMS_PER_PAGE)
     return render(request, "moderation/iqa_plan_detail.html", {
         "plan": plan, "filter_form": filter_form, "page": items.get_page(request.GET.get("page")),
-        "diff": _diff_rows(plan), "is_moderator": _is_moderator(request),
+        "diff": _diff_rows(request, plan), "is_moderator": _is_moderator(request),
+        "eqa_partial": getattr(scope.eqa_grant(request), "scope", "centre") != "centre",
         "query": _query_without_page(request)})
 
 
@@ -105,16 +110,19 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _diff_rows(plan: SamplingPlan) -> dict | None:
+def _diff_rows(request: HttpRequest, plan: SamplingPlan) -> dict | None:
     diff = plan.summary.get("diff")
     if diff is None:
         return None
     keys = diff["added"] + diff["removed"]
-    enrolments = Enrolment.objects.filter(pk__in={k[0] for k in keys}).select_related("learner").in_bulk()
+    enrolments = scope.of_enrolments(request, Enrolment.objects.filter(pk__in={k[0] for k in keys}), path="pk")
+    enrolments = enrolments.select_related("learner").in_bulk()
     units = Unit.objects.filter(pk__in={k[1] for k in keys}).in_bulk()
+    eqa = scope.eqa_grant(request) is not None  # an external moderator: only the changes of enrolments in scope
 
     def rows(which):
-        return [(enrolments.get(e), units.get(u), kind) for e, u, kind in diff[which]]
+        return [(enrolments.get(e), units.get(u), kind) for e, u, kind in diff[which]
+                if not eqa or e in enrolments]
 
     return {"added": rows("added"), "removed": rows("removed")}
 

@@ -1,7 +1,8 @@
 """Observations of practice, standardisation meetings and blind co-marking.
 
 Moderators run them; assessors see their own observations, the meetings, and only the exercises they are
-invited to; learners and external moderators have no page here; other centres' objects answer 404.
+invited to; an external moderator reads, in their grant's scope, the observations, the meetings and the closed
+exercises (`moderation.external.scope`); learners have no page here; other centres' objects answer 404.
 """
 
 from django.contrib import messages
@@ -16,6 +17,7 @@ from accounts.access import posted
 from centres.access import role_required
 from centres.models import Role
 from centres.services import ServiceError
+from moderation.external import scope
 from moderation.models import CoMarkingExercise, MeetingFile, Observation, StandardisationMeeting
 from moderation.practice import selectors, services
 from moderation.practice.agreement import KAPPA_FORMULA, exercise_agreement
@@ -34,6 +36,7 @@ from portfolios.evidence.views import INLINE_KINDS, stored_file_response
 from portfolios.models import Evidence, EvidenceFile
 
 STAFF = (Role.MODERATOR, Role.ASSESSOR, Role.CENTRE_ADMIN)
+EQA = Role.EXTERNAL_MODERATOR
 
 
 def _is_moderator(request: HttpRequest) -> bool:
@@ -41,16 +44,23 @@ def _is_moderator(request: HttpRequest) -> bool:
 
 
 def get_observation_for(request: HttpRequest, pk: int) -> Observation:
-    """An observation of the current centre: any for its moderators, an assessor's own for them (404 else)."""
-    observation = selectors.observations_for(centre=request.leap.centre).filter(pk=pk).first()
-    if observation is None or not (_is_moderator(request) or observation.assessor_id == request.user.pk):
+    """An observation of the current centre: any for its moderators, an assessor's own for them, one in scope for
+    an external moderator (404 else)."""
+    observations = selectors.observations_for(centre=request.leap.centre)
+    if scope.eqa_grant(request) is not None:
+        observation = scope.observations(request, observations).filter(pk=pk).first()
+    else:
+        observation = observations.filter(pk=pk).first()
+        if observation is not None and not (_is_moderator(request) or observation.assessor_id == request.user.pk):
+            observation = None
+    if observation is None:
         raise Http404
     return selectors.with_method_label(observation)
 
 
 def get_meeting_for(request: HttpRequest, pk: int) -> StandardisationMeeting:
-    meeting = StandardisationMeeting.objects.filter(centre=request.leap.centre, pk=pk).select_related(
-        "qualification", "recorded_by", "centre").first()
+    meetings = scope.meetings(request, StandardisationMeeting.objects.filter(centre=request.leap.centre, pk=pk))
+    meeting = meetings.select_related("qualification", "recorded_by", "centre").first()
     if meeting is None:
         raise Http404
     return meeting
@@ -59,7 +69,9 @@ def get_meeting_for(request: HttpRequest, pk: int) -> StandardisationMeeting:
 def get_exercise_for(request: HttpRequest, pk: int) -> CoMarkingExercise:
     """An exercise of the current centre: any for its moderators, for an assessor only one they are invited to."""
     exercises = CoMarkingExercise.objects.filter(centre=request.leap.centre, pk=pk)
-    if not _is_moderator(request):
+    if scope.eqa_grant(request) is not None:  # closed ones of evidence in scope, read-only
+        exercises = scope.exercises(request, exercises)
+    elif not _is_moderator(request):
         exercises = exercises.filter(invited=request.user)
     exercise = exercises.select_related("evidence__enrolment__learner", "evidence__enrolment__version",
                                         "created_by", "centre").first()
@@ -70,11 +82,18 @@ def get_exercise_for(request: HttpRequest, pk: int) -> CoMarkingExercise:
 
 # --- Observations ------------------------------------------------------------------------------------
 
-@role_required(Role.MODERATOR, Role.ASSESSOR)
+@role_required(Role.MODERATOR, Role.ASSESSOR, EQA)
 def observation_list(request: HttpRequest) -> HttpResponse:
-    mine = None if _is_moderator(request) else request.user
-    lists = selectors.observation_lists(centre=request.leap.centre, today=timezone.localdate(), assessor=mine)
-    return render(request, "moderation/observation_list.html", {"lists": lists, "moderator": mine is None})
+    centre, eqa = request.leap.centre, scope.eqa_grant(request) is not None
+    mine = None if _is_moderator(request) or eqa else request.user
+    lists = selectors.observation_lists(centre=centre, today=timezone.localdate(), assessor=mine)
+    if eqa:
+        readable = set(scope.observations(request, Observation.objects.filter(centre=centre))
+                       .values_list("pk", flat=True))
+        for rows in (lists.overdue, lists.upcoming, lists.recorded, lists.cancelled):
+            rows[:] = [o for o in rows if o.pk in readable]
+    return render(request, "moderation/observation_list.html",
+                  {"lists": lists, "moderator": mine is None and not eqa, "eqa": eqa})
 
 
 @role_required(Role.MODERATOR)
@@ -91,7 +110,7 @@ def observation_schedule(request: HttpRequest) -> HttpResponse:
     return render(request, "moderation/observation_schedule.html", {"form": form})
 
 
-@role_required(Role.MODERATOR, Role.ASSESSOR)
+@role_required(Role.MODERATOR, Role.ASSESSOR, EQA)
 def observation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     observation = get_observation_for(request, pk)
     checklist = [(CHECKLIST_LABELS[item], observation.checklist.get(item, {})) for item in Observation.CHECKLIST]
@@ -135,9 +154,9 @@ def observation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Standardisation meetings ------------------------------------------------------------------------
 
-@role_required(*STAFF)
+@role_required(*STAFF, EQA)
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    meetings = selectors.meetings_for(centre=request.leap.centre)
+    meetings = scope.meetings(request, selectors.meetings_for(centre=request.leap.centre))
     return render(request, "moderation/meeting_list.html", {"meetings": meetings, "moderator": _is_moderator(request)})
 
 
@@ -158,7 +177,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     return render(request, "moderation/meeting_create.html", {"form": form})
 
 
-@role_required(*STAFF)
+@role_required(*STAFF, EQA)
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     return render(request, "moderation/meeting_detail.html", {
@@ -185,9 +204,10 @@ def meeting_file_attach(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("iqa_meeting_detail", pk=meeting.pk)
 
 
-@role_required(*STAFF)
+@role_required(*STAFF, EQA)
 def meeting_file(request: HttpRequest, pk: int) -> HttpResponse:
-    attached = MeetingFile.objects.filter(pk=pk, meeting__centre=request.leap.centre).first()
+    meetings = scope.meetings(request, StandardisationMeeting.objects.filter(centre=request.leap.centre))
+    attached = MeetingFile.objects.filter(pk=pk, meeting__in=meetings).first()
     if attached is None:
         raise Http404
     return stored_file_response(attached.file, content_type=attached.content_type, filename=attached.original_name,
@@ -211,11 +231,12 @@ def attendance(request: HttpRequest) -> HttpResponse:
 
 # --- Blind co-marking --------------------------------------------------------------------------------
 
-@role_required(Role.MODERATOR, Role.ASSESSOR)
+@role_required(Role.MODERATOR, Role.ASSESSOR, EQA)
 def co_marking_list(request: HttpRequest) -> HttpResponse:
-    moderator = _is_moderator(request)
-    exercises = selectors.exercises_for(centre=request.leap.centre, user=request.user, moderator=moderator)
-    return render(request, "moderation/co_marking_list.html", {"exercises": exercises, "moderator": moderator})
+    moderator, eqa = _is_moderator(request), scope.eqa_grant(request) is not None
+    exercises = selectors.exercises_for(centre=request.leap.centre, user=request.user, moderator=moderator or eqa)
+    return render(request, "moderation/co_marking_list.html", {
+        "exercises": scope.exercises(request, exercises), "moderator": moderator, "eqa": eqa})
 
 
 @role_required(Role.MODERATOR)
@@ -255,7 +276,7 @@ def _evidence_context(exercise: CoMarkingExercise) -> dict:
     return {"evidence": evidence, "submission": submission, "files": list(files)}
 
 
-@role_required(Role.MODERATOR, Role.ASSESSOR)
+@role_required(Role.MODERATOR, Role.ASSESSOR, EQA)
 def co_marking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     exercise = get_exercise_for(request, pk)
     moderator = _is_moderator(request)
@@ -302,7 +323,7 @@ def co_marking_close(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("iqa_co_marking_detail", pk=exercise.pk)
 
 
-@role_required(Role.MODERATOR, Role.ASSESSOR)
+@role_required(Role.MODERATOR, Role.ASSESSOR, EQA)
 def co_marking_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
     """A file of the exercise's evidence, for those who may see the exercise (invited assessors need not be the
     learner's assessor, so the portfolio's own file view would refuse them)."""

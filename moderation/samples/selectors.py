@@ -12,6 +12,7 @@ from assessment import selectors as assessment_selectors
 from assessment import timeline
 from portfolios.models import AssessmentPlan, Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion, EvidenceSubmission
 
+from ..external.reports.models import EqaReport
 from ..models import PlanItem, Sample, SampleAction, SampleKind, SamplingStrategy
 
 OPEN = (Sample.Status.STARTED, Sample.Status.AWAITING_SECOND)
@@ -135,6 +136,7 @@ class Hold:
     sentence: str
     sample: Sample | None = None
     plan_item: PlanItem | None = None
+    report: EqaReport | None = None  # an EQA report's sanction
 
     def __str__(self) -> str:
         return self.sentence
@@ -150,16 +152,16 @@ def certification_holds(*, enrolment: Enrolment) -> list[Hold]:
     """Why the qualification badge and certificate wait, when the centre's approved strategy gates certification:
     each summative plan item for the enrolment in a current plan that has no signed sample (or whose latest
     sample found the assessor must act), and each action of a summative sample not yet closed. Empty without a
-    gate."""
+    gate. Whatever the gate: each signed EQA report whose sanction holds the enrolment's qualification."""
+    holds = eqa_sanction_holds(enrolment=enrolment)
     if not certification_is_gated(enrolment=enrolment):
-        return []
+        return holds
     items = (PlanItem.objects.filter(enrolment=enrolment, kind=SampleKind.SUMMATIVE, plan__current=True,
                                      plan__strategy__qualification_id=enrolment.version.qualification_id,
                                      removed_at__isnull=True)
              .select_related("unit").annotate(latest_sample_id=_latest_sample("pk")).order_by("unit__position", "pk"))
     items = list(items)
     latest_samples = Sample.objects.in_bulk([i.latest_sample_id for i in items if i.latest_sample_id])
-    holds = []
     for item in items:
         latest = latest_samples.get(item.latest_sample_id)
         if latest is None or latest.status not in DONE:
@@ -174,6 +176,17 @@ def certification_holds(*, enrolment: Enrolment) -> list[Hold]:
     holds += [Hold(f"Action '{_short(a.text)}' of sample #{a.sample_id} is not closed", sample=a.sample)
               for a in actions]
     return holds
+
+
+def eqa_sanction_holds(*, enrolment: Enrolment) -> list[Hold]:
+    """A signed EQA report whose sanction ("hold certification") names the enrolment's qualification and has
+    not been lifted holds it."""
+    reports = (EqaReport.objects.filter(centre_id=enrolment.centre_id, sanction=EqaReport.Sanction.HOLD,
+                                        sanction_lifted_at__isnull=True,
+                                        sanction_qualifications=enrolment.version.qualification_id)
+               .exclude(status=EqaReport.Status.DRAFT).select_related("grant").order_by("signed_at", "pk"))
+    return [Hold(f"EQA report #{r.pk}{f' ({r.grant.awarding_body})' if r.grant.awarding_body else ''} holds "
+                 f"certification: {_short(r.sanction_reason)}", report=r) for r in reports]
 
 
 def _short(text: str, limit: int = 60) -> str:

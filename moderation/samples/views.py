@@ -1,5 +1,6 @@
 """Sampling pages: the moderator's queue, a plan item, a sample (record, sign, second signature, actions), and
-the assessor's own samples. Learners never reach any of it; other centres get 404."""
+the assessor's own samples. Learners never reach any of it; other centres get 404. An external moderator reads a
+plan item and a sample of an enrolment in their grant's scope (`moderation.external.scope`), nothing more."""
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from centres.access import role_required
 from centres.models import Role
 from centres.services import ServiceError
 
+from ..external import scope
 from ..models import PlanItem, Sample, SampleAction
 from . import selectors, services
 from .forms import (
@@ -25,13 +27,15 @@ from .forms import (
 from .snapshot import snapshot_changes
 
 OVERSEERS = (Role.MODERATOR, Role.CENTRE_ADMIN)
+READERS = (*OVERSEERS, Role.EXTERNAL_MODERATOR)
 QUEUE_ORDER = ("overdue", "in_progress", "not_started", "signed")  # what needs doing first
 
 
 # --- Access ---------------------------------------------------------------------------------------------
 
 def get_plan_item_for(request: HttpRequest, pk: int) -> PlanItem:
-    item = (PlanItem.objects.filter(pk=pk, plan__centre=request.leap.centre, removed_at__isnull=True)
+    items = PlanItem.objects.filter(pk=pk, plan__centre=request.leap.centre, removed_at__isnull=True)
+    item = (scope.plan_items(request, items)
             .select_related("plan__strategy__qualification", "enrolment__learner", "enrolment__centre",
                             "enrolment__version", "unit", "assessor", "moderator").first())
     if item is None:
@@ -40,8 +44,8 @@ def get_plan_item_for(request: HttpRequest, pk: int) -> PlanItem:
 
 
 def get_sample_for(request: HttpRequest, pk: int) -> Sample:
-    """A sample of the current centre, for its moderators and centre admins."""
-    sample = (Sample.objects.filter(pk=pk, centre=request.leap.centre)
+    """A sample of the current centre, for its moderators and centre admins (and an EQA, in scope)."""
+    sample = (scope.of_enrolments(request, Sample.objects.filter(pk=pk, centre=request.leap.centre))
               .select_related("enrolment__learner", "enrolment__centre", "enrolment__version", "unit", "assessor",
                               "moderator", "second_signed_by", "plan_item", "resample_of", "centre").first())
     if sample is None:
@@ -96,7 +100,7 @@ def iqa_queue(request: HttpRequest) -> HttpResponse:
         "chosen_assessor": chosen.get("assessor") or "", "filtered": bool(status or chosen.get("assessor"))})
 
 
-@role_required(*OVERSEERS)
+@role_required(*READERS)
 @require_safe
 def iqa_item(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_plan_item_for(request, pk)
@@ -143,7 +147,7 @@ def _sample_page(request: HttpRequest, sample: Sample, *, form: SampleRecordForm
         "unit": selectors.unit_under_review(enrolment=sample.enrolment, unit=sample.unit)}, status=status)
 
 
-@role_required(*OVERSEERS)
+@role_required(*READERS)
 @require_safe
 def iqa_sample(request: HttpRequest, pk: int) -> HttpResponse:
     return _sample_page(request, get_sample_for(request, pk))

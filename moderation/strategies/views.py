@@ -1,4 +1,5 @@
-"""Sampling strategy and assessor risk pages. Moderators change them; centre admins read them."""
+"""Sampling strategy and assessor risk pages. Moderators change them; centre admins read them; an external
+moderator reads those of their grant's scope (`moderation.external.scope`)."""
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,19 +11,20 @@ from accounts.access import posted
 from centres.access import role_required
 from centres.models import Membership, Role
 from centres.services import ServiceError
+from moderation.external import scope
 from moderation.models import AssessorRiskOverride, SamplingStrategy
 from moderation.strategies import selectors, services
 from moderation.strategies.forms import ApproveForm, OverrideForm, QualificationChoiceForm, StrategyForm, WithdrawForm
 from moderation.strategies.risk import rule_text
 from qualifications.models import Qualification
 
-READERS = (Role.MODERATOR, Role.CENTRE_ADMIN)
+READERS = (Role.MODERATOR, Role.CENTRE_ADMIN, Role.EXTERNAL_MODERATOR)
 
 
 def get_strategy_for(request: HttpRequest, pk: int) -> SamplingStrategy:
     """A strategy of the current centre (the role rule on the view has let the person in), else 404."""
-    strategy = (SamplingStrategy.objects.select_related("centre", "qualification", "approved_by", "created_by")
-                .filter(centre=request.leap.centre, pk=pk).first())
+    strategies = SamplingStrategy.objects.select_related("centre", "qualification", "approved_by", "created_by")
+    strategy = scope.strategies(request, strategies).filter(centre=request.leap.centre, pk=pk).first()
     if strategy is None:
         raise Http404
     return strategy
@@ -48,9 +50,14 @@ def _render_detail(request: HttpRequest, strategy: SamplingStrategy, approve_for
 
 @role_required(*READERS)
 def iqa_strategy_list(request: HttpRequest) -> HttpResponse:
+    centre = request.leap.centre
+    rows = selectors.strategies_by_qualification(centre=centre)
+    if scope.eqa_grant(request) is not None:
+        readable = set(scope.strategies(request, SamplingStrategy.objects.filter(centre=centre))
+                       .values_list("qualification_id", flat=True))
+        rows = [row for row in rows if row.qualification.pk in readable]
     return render(request, "moderation/iqa_strategy_list.html", {
-        "rows": selectors.strategies_by_qualification(centre=request.leap.centre),
-        "is_moderator": request.leap.has(Role.MODERATOR)})
+        "rows": rows, "is_moderator": request.leap.has(Role.MODERATOR)})
 
 
 @role_required(*READERS)

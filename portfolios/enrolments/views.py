@@ -23,9 +23,11 @@ STAFF = (Role.CENTRE_ADMIN, Role.ASSESSOR, Role.MODERATOR, Role.EXTERNAL_MODERAT
 @role_required(*STAFF)
 def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership = get_learner_for(request, pk)
+    # An external moderator sees only the learner's enrolments in the grant's scope; staff see all of them.
+    enrolments = enrolments_visible_to(request) if request.leap.reads_under_grant else Enrolment.objects.filter(
+        centre=request.leap.centre)
     enrolments = selectors.with_progress_counts(
-        Enrolment.objects.filter(centre=request.leap.centre, learner=membership.user)
-        .select_related("version__qualification", "assessor"))
+        enrolments.filter(learner=membership.user).select_related("version__qualification", "assessor"))
     return render(request, "portfolios/learner_detail.html", {
         "membership": membership,
         "enrolments": [(e, selectors.percent(e.criteria_met, e.criteria_total)) for e in enrolments],
@@ -119,7 +121,8 @@ def caseload(request: HttpRequest) -> HttpResponse:
     enrolments = enrolments_visible_to(request) if whole_centre else Enrolment.objects.filter(
         centre=leap.centre, assessor=request.user)
     rows = selectors.caseload(enrolments=enrolments, filters=filters)
-    not_enrolled = selectors.learners_not_enrolled(
+    # Learners with no enrolment are in no grant's scope: an external moderator is not shown them.
+    not_enrolled = [] if leap.reads_under_grant else selectors.learners_not_enrolled(
         centre=leap.centre, assessor=None if whole_centre else request.user)[:200]
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     query = request.GET.copy()

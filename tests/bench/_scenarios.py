@@ -22,7 +22,9 @@ from ._assessment import QUEUE_ITEMS, SIGN_OFF_ITEMS, queue_pages, sign_off_rows
 from ._badges import BADGE_AWARDS, badge_rows
 from ._certificates import CERTIFICATES, certificate_rows
 from ._dashboards import dashboard_rows
+from ._insights import MI_LEARNERS, insights_rows
 from ._measure import Row, page_rows
+from ._packs import PACK_EVIDENCE_MB, PACK_LEARNERS, pack_rows
 from ._plans import PLAN_LEARNERS, plan_rows
 from ._upload import UPLOAD_MB, upload_and_thumbnails
 
@@ -203,4 +205,6 @@ SCENARIOS: list[Scenario] = [
     Scenario(f"Open Badges, {BADGE_AWARDS} awards: baked, OB 3.0 signed and verified", badge_rows),
     Scenario(f"IQA sampling plan, {PLAN_LEARNERS:,} learners: generate and CAMERA", plan_rows),
     Scenario(f"IQA dashboard, demo centre and {PLAN_LEARNERS:,} learners", dashboard_rows),
+    Scenario(f"management information reports, {MI_LEARNERS:,} learners", insights_rows),
+    Scenario(f"EQA sample pack, {PACK_LEARNERS} learners and {PACK_EVIDENCE_MB:,} MB of evidence", pack_rows),
 ]

@@ -95,7 +95,7 @@ def test_the_admins_certificate_page_says_why_it_is_held_and_by_which_sample(per
     page = client_for(personas.admin).get(reverse("certificate_issue", args=[world.enrolment.pk]))
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Held by internal quality assurance" in text
+    assert "Held by quality assurance" in text
     assert f"Action &#x27;Re-check 2.1&#x27; of sample #{sample.pk} is not closed" in text
     assert f"/moderation/sampling/samples/{sample.pk}/" in text
     assert Sample.objects.count() == 1

@@ -1,0 +1,94 @@
+"""The headline figures of the home page and the weekly digest: a few figures of the reports, each linking to its
+learners (or to its report), with the report's own formula.
+
+A centre admin sees the centre's; an assessor the same figures over their own caseload; a moderator the quality
+assurance figures. A figure whose report is not in the catalogue is left out.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from centres.models import Role
+from portfolios.models import Enrolment
+
+from .exports import figure_parts, figure_text
+from .reports import catalogue  # noqa: F401 — registers every report
+from .reports.base import CATALOGUE, Filters
+from .scope import enrolments_for
+
+THIS_YEAR = "this_year"  # the figure is of the enrolments whose planned end falls in this academic year
+
+# (report slug, figure key, variant): the order they are shown in.
+LEARNING = (("achievement", "in_learning", None), ("progress", "off_track", None), ("planned_end", "late", None),
+            ("achievement", "achievement_rate", THIS_YEAR), ("workload", "waiting", None),
+            ("workload", "turnaround_median", None))
+QUALITY = (("quality", "plan_completion", None), ("quality", "camera_coverage", None),
+           ("quality", "overdue_actions", None), ("quality", "observations_due", None))
+
+
+@dataclass(frozen=True)
+class Headline:
+    label: str
+    text: str
+    formula: str
+    url: str
+    value: str = ""  # the text in two parts, for the page: the number and its unit in words
+    unit: str = ""
+    to_learners: bool = False  # the link opens the learners behind the figure, not the report
+
+    @property
+    def parts(self) -> tuple[str, str]:
+        return self.value or self.text, self.unit
+
+
+def academic_year(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """1 August to 31 July, the cycle the centres plan by (the year containing `today`)."""
+    start = datetime.date(today.year - (today.month < 8), 8, 1)
+    return start, datetime.date(start.year + 1, 7, 31)
+
+
+def headlines_for(request: HttpRequest) -> list[Headline]:
+    leap = request.leap
+    if leap.has(Role.CENTRE_ADMIN):
+        wanted = LEARNING
+    elif leap.has(Role.MODERATOR):
+        wanted = QUALITY
+    elif leap.has(Role.ASSESSOR):
+        wanted = LEARNING
+    else:
+        return []
+    return headlines(enrolments_for(request), wanted=wanted, today=timezone.localdate())
+
+
+def headlines(enrolments: QuerySet[Enrolment], *, wanted, today: datetime.date) -> list[Headline]:
+    """Each report is computed once (twice for a "this year" figure), whatever the number of learners."""
+    start, end = academic_year(today)
+    results: dict = {}
+    shown = []
+    for slug, key, variant in wanted:
+        report = CATALOGUE.get(slug)
+        if report is None:
+            continue
+        if (slug, variant) not in results:
+            counted = enrolments.filter(planned_end_date__range=(start, end)) if variant == THIS_YEAR else enrolments
+            results[slug, variant] = report.compute(counted, filters=Filters(), today=today)
+        figure = next((f for f in results[slug, variant].figures if f.key == key), None)
+        if figure is None:
+            continue
+        label, formula = str(figure.label), str(figure.formula)
+        if variant == THIS_YEAR:
+            label = _("%(figure)s this year") % {"figure": label}
+            formula = _("%(formula)s, of the enrolments with a planned end date from %(start)s to %(end)s") % {
+                "formula": formula, "start": f"{start:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}"}
+        drill = figure.bucket in report.buckets and variant is None
+        url = reverse("insights_drill", args=[slug, figure.bucket]) if drill else reverse("insights_report",
+                                                                                          args=[slug])
+        value, unit = figure_parts(figure)
+        shown.append(Headline(label, figure_text(figure), formula, url, value, unit, drill))
+    return shown

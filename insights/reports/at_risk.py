@@ -1,0 +1,181 @@
+"""At risk: every learner in learning who is off track, inactive (or never started), late, or has unresolved IQA
+actions, or whom a staff member has flagged, listed with each reason that applies."""
+
+import datetime
+from functools import reduce
+from operator import or_
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Concat
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from moderation.models import SampleAction
+from portfolios.models import Enrolment
+
+from ..models import RiskFlag
+from .base import Figure, Filters, Report, Result, register
+from .days import unit_criteria
+from .measures import (
+    IN_LEARNING,
+    end_band_q,
+    inactive_q,
+    margin,
+    never_started_q,
+    off_track_q,
+    progress_band,
+    unresolved_actions_q,
+    with_time_and_progress,
+)
+
+REASONS = {
+    "off_track": gettext_lazy("Off track"),
+    "inactive": gettext_lazy("Inactive for 28 days"),
+    "never_started": gettext_lazy("Never started"),
+    "late": gettext_lazy("Late, more than 4 weeks"),
+    "iqa_actions": gettext_lazy("Unresolved IQA actions"),
+    "flagged": gettext_lazy("Flagged by staff"),
+}
+BUCKETS = {"all": gettext_lazy("At risk, for any reason"), **REASONS}
+
+
+def _flag(field: str) -> Subquery:
+    flags = RiskFlag.objects.filter(enrolment=OuterRef("pk"), status=RiskFlag.Status.RAISED).annotate(
+        raiser=Concat("raised_by__first_name", Value(" "), "raised_by__last_name"))  # staff keep their names
+    return Subquery(flags.values(field)[:1])
+
+
+def _unresolved_actions() -> Coalesce:
+    actions = (SampleAction.objects.filter(sample__enrolment=OuterRef("pk")).exclude(status=SampleAction.Status.CLOSED)
+               .order_by().values("sample__enrolment").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(actions, output_field=IntegerField()), 0)
+
+
+def reasons_q(in_learning: QuerySet[Enrolment], today: datetime.date, criteria: dict[int, int]) -> dict[str, Q]:
+    """Each reason as a condition on enrolments; those over other tables are id sets, read once per query."""
+    return {"off_track": off_track_q(in_learning, today, criteria), "inactive": inactive_q(today),
+            "never_started": never_started_q(today), "late": end_band_q("late", today),
+            "iqa_actions": unresolved_actions_q(),
+            "flagged": Q(pk__in=RiskFlag.objects.filter(status=RiskFlag.Status.RAISED).values("enrolment_id"))}
+
+
+def with_reasons(enrolments: QuerySet[Enrolment], filters: Filters, today: datetime.date,
+                 bucket: str = "all") -> QuerySet[Enrolment]:
+    """Learners in learning with at least one reason (or the reason `bucket`), annotated for `reasons_of`:
+    `time_used` and `achieved`, a boolean per reason over other tables, the count of unresolved IQA actions and
+    the raised flag (`flag_id`, `flag_reason`, `flag_raised_at`, `flag_raised_by`). Two queries: the units'
+    criteria counts, then the rows."""
+    def reason(q: Q) -> ExpressionWrapper:
+        return ExpressionWrapper(q, output_field=BooleanField())
+
+    in_learning = filters.apply(enrolments).filter(status__in=IN_LEARNING)
+    criteria = unit_criteria(in_learning)
+    reasons = reasons_q(in_learning, today, criteria)
+    chosen = reduce(or_, reasons.values()) if bucket == "all" else reasons[bucket]
+    return with_time_and_progress(in_learning.filter(chosen), today, criteria).annotate(
+        inactive=reason(reasons["inactive"]), never_started=reason(reasons["never_started"]),
+        late=reason(reasons["late"]), iqa_actions=_unresolved_actions(),
+        flag_id=_flag("pk"), flag_reason=_flag("reason"), flag_raised_at=_flag("raised_at"),
+        flag_raised_by=_flag("raiser"))
+
+
+def is_off_track(e: Enrolment) -> bool:
+    """The off-track rule on the row's own time used and achieved (the same numbers the query compared)."""
+    return e.status == Enrolment.Status.ACTIVE and progress_band(e.time_used, e.achieved) == "off_track"
+
+
+def phrases() -> dict[str, str]:
+    """The reasons' wording in the current language, translated once per list rather than once per learner."""
+    return {"off_track": _("Off track: %(used)s %% of the time used, %(achieved)s %% achieved"),
+            "inactive": _("Inactive: no evidence and no decision in the last 28 days"),
+            "never_started": _("Never started: no evidence since the start on %(start)s"),
+            "late": _("Late: planned end date %(end)s"),
+            "flagged": _("Flagged by %(who)s on %(day)s: %(reason)s")}
+
+
+def reasons_of(e: Enrolment, words: dict[str, str] | None = None) -> list[str]:
+    """One learner's reasons, in words, with the numbers behind each (`words`: `phrases()`)."""
+    words = words or phrases()
+    reasons = []
+    if is_off_track(e):
+        reasons.append(words["off_track"] % {"used": round(e.time_used), "achieved": round(e.achieved)})
+    if e.inactive:
+        reasons.append(words["inactive"])
+    if e.never_started:
+        reasons.append(words["never_started"] % {"start": date_format(e.start_date, "j M Y")})
+    if e.late:
+        reasons.append(words["late"] % {"end": date_format(e.planned_end_date, "j M Y")})
+    if e.iqa_actions:
+        reasons.append(ngettext("%(n)s unresolved IQA action", "%(n)s unresolved IQA actions", e.iqa_actions)
+                       % {"n": e.iqa_actions})
+    if e.flag_id:
+        day = date_format(timezone.localtime(e.flag_raised_at), "j M Y")
+        reasons.append(words["flagged"] % {"who": e.flag_raised_by, "day": day, "reason": e.flag_reason})
+    return reasons
+
+
+def _has(e: Enrolment, key: str) -> bool:
+    if key == "off_track":
+        return is_off_track(e)
+    return bool(e.flag_id if key == "flagged" else getattr(e, key))
+
+
+def compute(enrolments: QuerySet[Enrolment], *, filters: Filters, today: datetime.date) -> Result:
+    """Two queries: the at-risk learners with their reasons (after the units' criteria counts); the figures
+    count them."""
+    learners = list(with_reasons(enrolments, filters, today)
+                    .select_related("learner", "assessor", "version__qualification")
+                    .order_by("learner__last_name", "learner__first_name", "pk"))
+    counts = {key: sum(_has(e, key) for e in learners) for key in REASONS}
+    m = margin()
+    formulas = {
+        "off_track": _("Active learners past 25 %% of their planned time whose time used %% exceeds their achieved "
+                       "%% by %(m)s points or more (as in Progress against time).") % {"m": m},
+        "inactive": _("Active learners with evidence before but no evidence and no decision in the last 28 days "
+                      "(as in Inactivity)."),
+        "never_started": _("Active learners who started 28 days ago or more and have never submitted evidence."),
+        "late": _("Learners in learning whose planned end date passed more than 4 weeks ago (before %(day)s).")
+        % {"day": date_format(today - datetime.timedelta(days=28), "j M Y")},
+        "iqa_actions": _("Learners in learning with an IQA action on one of their samples that is open, or done "
+                         "and not yet closed by the moderator."),
+        "flagged": _("Learners a staff member has flagged by hand, with their reason; a flag adds to the "
+                     "computed reasons and never replaces them."),
+    }
+    figures = [Figure("all", str(BUCKETS["all"]), len(learners),
+                      _("Learners in learning (active or on break) with at least one of the reasons below; a "
+                        "learner with several reasons is counted once."), bucket="all")]
+    figures += [Figure(key, str(REASONS[key]), counts[key], formulas[key], bucket=key) for key in REASONS]
+    words, statuses = phrases(), {value: str(label) for value, label in Enrolment.Status.choices}
+    rows = [[e.learner.display_name, e.version.qualification.code, e.assessor.display_name, statuses[e.status],
+             "; ".join(reasons_of(e, words))] for e in learners]
+    return Result(figures=figures, columns=[_("Learner"), _("Qualification"), _("Assessor"), _("Status"),
+                                            _("Reasons")], rows=rows)
+
+
+def drill(enrolments: QuerySet[Enrolment], *, filters: Filters, bucket: str,
+          today: datetime.date) -> QuerySet[Enrolment]:
+    if bucket not in BUCKETS:
+        return enrolments.none()
+    return with_reasons(enrolments, filters, today, bucket)
+
+
+HOW_COUNTED = gettext_lazy(
+    "Learners in learning (active or on break) who are off track (Progress against time), inactive for 28 days "
+    "or never started (Inactivity), late by more than 4 weeks (Planned end date), or have an IQA action on one of "
+    "their samples that is not closed, and those a staff member has flagged by hand. Each learner is listed once "
+    "with every reason that applies; a manual flag is shown beside the computed reasons, never instead of them.")
+
+REPORT = register(Report(slug="at_risk", title=gettext_lazy("At risk"), how_counted=HOW_COUNTED,
+                         compute=compute, drill=drill, buckets=BUCKETS))
