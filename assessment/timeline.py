@@ -49,6 +49,24 @@ ACTION_LABELS = {
     "unit.signed_off": gettext_lazy("Unit signed off"),
     "unit.unlocked": gettext_lazy("Unit unlocked"),
     "lock.refused": gettext_lazy("Change refused: the unit is locked"),
+    "enrolment.reopened": gettext_lazy("Enrolment reopened"),
+    "evidence.draft_deleted": gettext_lazy("Draft deleted"),
+    "iqa.plan_item_added": gettext_lazy("Added to the IQA sampling plan"),
+    "iqa.plan_item_removed": gettext_lazy("Removed from the IQA sampling plan"),
+    "iqa.plan_item_assigned": gettext_lazy("IQA plan item assigned to a moderator"),
+    "iqa.sample_started": gettext_lazy("IQA sample started"),
+    "iqa.sample_recorded": gettext_lazy("IQA sample recorded"),
+    "iqa.sample_signed": gettext_lazy("IQA sample signed"),
+    "iqa.sample_second_signed": gettext_lazy("IQA sample second-signed"),
+    "iqa.sample_acknowledged": gettext_lazy("IQA sample acknowledged by the assessor"),
+    "observation.scheduled": gettext_lazy("Observation of practice scheduled"),
+    "observation.recorded": gettext_lazy("Observation of practice recorded"),
+    "observation.cancelled": gettext_lazy("Observation of practice cancelled"),
+    "co_marking.created": gettext_lazy("Standardisation co-marking started"),
+    "co_marking.judged": gettext_lazy("Co-marking judgement recorded"),
+    "co_marking.closed": gettext_lazy("Co-marking closed"),
+    "eqa.judgement_added": gettext_lazy("EQA judgement recorded"),
+    "eqa.judgement_removed": gettext_lazy("EQA judgement removed"),
 }
 
 OBJECT_LABELS = {
@@ -58,6 +76,11 @@ OBJECT_LABELS = {
     "assessment.review": gettext_lazy("Review"),
     "assessment.unitsignoff": gettext_lazy("Sign-off"),
     "centres.membership": gettext_lazy("Membership"),
+    "moderation.sample": gettext_lazy("IQA sample"),
+    "moderation.planitem": gettext_lazy("IQA plan item"),
+    "moderation.observation": gettext_lazy("Observation"),
+    "moderation.comarkingexercise": gettext_lazy("Co-marking"),
+    "moderation.eqajudgement": gettext_lazy("EQA judgement"),
 }
 
 # Keys shown first, in this order; the rest follow alphabetically. Ids already named by the object are left out.

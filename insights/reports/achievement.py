@@ -101,7 +101,10 @@ def compute(enrolments: QuerySet[Enrolment], *, filters: Filters, today: datetim
                  "learning)"), "%", "on_course"),
         Figure("forecast_worst", _("Forecast: worst"), overall["worst"],
                _("completed ÷ (completed + withdrawn + in learning): nobody still in learning completes"), "%",
-               "off_track"),
+               "in_learning"),
+        Figure("off_track", _("In learning, off track"), totals["in_learning"] - totals["on_course"],
+               _("in learning − in learning and not off track: what the expected forecast counts as not completing"),
+               bucket="off_track"),
     ]
     columns = [_("Cohort"), _("Enrolments"), _("Completed"), _("Withdrawn"), _("In learning"),
                _("Achievement rate %"), _("Timely %"), _("Retention %"), _("Forecast best %"),

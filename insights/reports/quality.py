@@ -86,6 +86,9 @@ def compute(enrolments: QuerySet[Enrolment], *, filters: Filters, today: datetim
         .values_list("rating", "n"))
     covered, of, per_plan = _camera(enrolments, today)
     names = {Rag.RED: _("red"), Rag.AMBER: _("amber"), Rag.GREEN: _("green"), "": _("not yet rated")}
+    labels = {Rag.RED: _("Open EQA action points: red reports"), Rag.AMBER: _("Open EQA action points: amber reports"),
+              Rag.GREEN: _("Open EQA action points: green reports"),
+              "": _("Open EQA action points: reports not yet rated")}
     figures = [
         Figure("plan_completion", _("Sampling plan completion"), rate(done, planned),
                _("planned items with a signed sample ÷ planned items (items of this cycle's current sampling plans, "
@@ -102,8 +105,7 @@ def compute(enrolments: QuerySet[Enrolment], *, filters: Filters, today: datetim
         Figure("observations_overdue", _("Observations of practice overdue"), observations["overdue"],
                _("scheduled observations whose day has passed")),
     ] + [
-        Figure(f"eqa_actions_{rag or 'unrated'}",
-               _("Open EQA action points, %(rating)s reports") % {"rating": names[rag]}, eqa.get(rag, 0),
+        Figure(f"eqa_actions_{rag or 'unrated'}", labels[rag], eqa.get(rag, 0),
                _("the centre's open action points of signed EQA reports whose overall rating (the worst of its "
                  "checklist ratings) is %(rating)s") % {"rating": names[rag]})
         for rag in RATINGS

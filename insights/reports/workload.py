@@ -23,7 +23,7 @@ QUICK, SLOW = 5, 10
 SIGNED = (Sample.Status.SIGNED, Sample.Status.ACKNOWLEDGED)
 DISAGREE = (Sample.Outcome.DISAGREE_ACT, Sample.Outcome.DISAGREE_OVERTURN)
 # Bins of the turnaround chart, in working days: (label, lowest, highest or None).
-BINS = (("0–1", 0, 1), ("2–5", 2, 5), ("6–10", 6, 10), ("11+", 11, None))
+BINS = (("0–1", None, 1), ("2–5", 2, 5), ("6–10", 6, 10), ("11+", 11, None))
 
 BUCKETS = {
     "caseload": gettext_lazy("Active enrolments"),
@@ -91,8 +91,8 @@ def _timeliness(histogram: dict[int, int]) -> dict:
             "quick": sum(n for took, n in histogram.items() if took <= QUICK),
             "within_slow": sum(n for took, n in histogram.items() if took <= SLOW),
             "median": percentile(histogram, 50), "p90": percentile(histogram, 90),
-            "bins": [(label, sum(n for took, n in histogram.items() if low <= took and (high is None or took <= high)))
-                     for label, low, high in BINS]}
+            "bins": [(label, sum(n for took, n in histogram.items() if (low is None or low <= took)
+                                 and (high is None or took <= high))) for label, low, high in BINS]}
 
 
 def _per_assessor(enrolments: QuerySet[Enrolment], today: datetime.date) -> dict[int, dict]:

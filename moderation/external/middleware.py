@@ -85,6 +85,8 @@ def _record(request, grant: EqaGrant | None, url_name: str, response) -> None:
             return
     if refused:
         action = "eqa.refused"
+    elif request.method not in SAFE_METHODS:
+        action = "eqa.saved"  # one of their own records (report, judgement, comment, pack request)
     elif url_name in FILE_VIEWS or isinstance(response, (FileResponse, StreamingHttpResponse)):
         action = "eqa.file_downloaded"
     else:

@@ -31,6 +31,7 @@ CHANGEABLE = ("invited", "scheduled", "active")
 ACTION_WORDS = {
     "eqa.viewed": gettext_lazy("Opened a page"),
     "eqa.file_downloaded": gettext_lazy("Downloaded a file"),
+    "eqa.saved": gettext_lazy("Saved their EQA record"),
     "eqa.refused": gettext_lazy("Refused"),
     "eqa.grant_created": gettext_lazy("Grant created"),
     "eqa.grant_accepted": gettext_lazy("Invitation accepted"),
@@ -151,6 +152,7 @@ def eqa_grant_activity(request: HttpRequest, pk: int) -> HttpResponse:
     counts = events.aggregate(
         total=Count("pk"), viewed=Count("pk", filter=Q(action="eqa.viewed")),
         downloaded=Count("pk", filter=Q(action="eqa.file_downloaded")),
+        saved=Count("pk", filter=Q(action="eqa.saved")),
         refused=Count("pk", filter=Q(action="eqa.refused")))
     rows = events.select_related("actor").order_by("-created_at", "-pk")
     page = _page(rows, EVENTS_PER_PAGE, counts["total"], request)

@@ -12,6 +12,7 @@ from portfolios.models import Enrolment, Evidence, EvidenceCriterion, EvidenceFi
 from qualifications.models import AssessmentCriterion
 from tests.conftest import client_for
 from tests.factories import learner
+from tests.moderation.external.factories import make_grant
 from tests.portfolios.factories import make_enrolment, make_spec
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +179,13 @@ def test_queue_is_paged_fifty_at_a_time_and_filters_survive_paging(personas, enr
 
 @pytest.mark.parametrize("who", ["learner", "outsider", "moderator", "external_moderator", "other_centre_learner"])
 def test_people_who_are_not_assessors_or_admins_are_refused_the_queue(personas, who):
+    if who == "external_moderator":
+        make_grant(personas)  # under a grant the EQA knows of the centre, and the queue is not theirs to read
     assert client_for(getattr(personas, who)).get(QUEUE).status_code == 403
+
+
+def test_an_external_moderator_without_a_grant_gets_404_from_the_queue(personas):
+    assert client_for(personas.external_moderator).get(QUEUE).status_code == 404
 
 
 def test_an_assessor_cannot_open_a_colleagues_queue(personas, version):

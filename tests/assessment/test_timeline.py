@@ -13,6 +13,7 @@ from assessment.timeline import event_details, learner_timeline, unit_timeline
 from audit.models import AuditEvent
 from audit.services import audit_record
 from tests.conftest import client_for
+from tests.moderation.external.factories import make_grant
 
 from .test_verify_seals import _raw_update, signed_off_unit
 
@@ -125,6 +126,7 @@ def test_csv_export_does_not_let_a_title_become_a_formula(personas):
 def test_pdf_export_is_an_a4_pdf_attachment(personas, signed):
     enrolment_unit, _ = signed
     unit_url, learner_url = _urls(enrolment_unit)
+    make_grant(personas)  # the EQA reads the trail under a grant
     for url in (unit_url, learner_url):
         response = client_for(personas.external_moderator).get(url, {"format": "pdf"})
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -170,10 +172,20 @@ def test_the_timeline_shows_whether_the_chain_verifies_and_a_tampered_chain_as_b
 ])
 def test_who_may_read_the_timeline(personas, signed, who, status):
     enrolment_unit, _ = signed
+    if who == "external_moderator":
+        make_grant(personas)  # an external moderator reads the centre only under a grant
     client = client_for(getattr(personas, who))
     for url in _urls(enrolment_unit):
         for fmt in ("", "csv"):
             assert client.get(url, {"format": fmt} if fmt else {}).status_code == status, (who, url, fmt)
+
+
+def test_an_external_moderator_without_a_grant_gets_404_from_the_timeline(personas, signed):
+    enrolment_unit, _ = signed
+    client = client_for(personas.external_moderator)
+    for url in _urls(enrolment_unit):
+        for fmt in ("", "csv", "pdf"):
+            assert client.get(url, {"format": fmt} if fmt else {}).status_code == 404, (url, fmt)
 
 
 def test_a_learner_who_is_also_an_assessor_cannot_read_their_own_timeline(personas, signed):

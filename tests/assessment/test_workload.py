@@ -12,6 +12,7 @@ from centres.models import Membership, Role
 from portfolios.models import Evidence, EvidenceSubmission
 from tests.conftest import client_for
 from tests.factories import learner, staff
+from tests.moderation.external.factories import make_grant
 from tests.portfolios.factories import make_enrolment, make_spec
 
 from .test_queue import submitted
@@ -125,7 +126,13 @@ def test_the_page_shows_each_assessors_numbers_and_links_to_their_queue(personas
 @pytest.mark.parametrize("who", ["assessor", "moderator", "external_moderator", "learner", "outsider",
                                  "other_centre_assessor"])
 def test_only_centre_admins_see_the_workload(personas, who):
+    if who == "external_moderator":
+        make_grant(personas)  # under a grant the EQA knows of the centre, and the workload is not theirs to read
     assert client_for(getattr(personas, who)).get(WORKLOAD).status_code == 403
+
+
+def test_an_external_moderator_without_a_grant_gets_404_from_the_workload(personas):
+    assert client_for(personas.external_moderator).get(WORKLOAD).status_code == 404
 
 
 def test_workload_query_count_does_not_grow_with_assessors_or_work(personas, version, django_assert_max_num_queries):

@@ -185,7 +185,7 @@ def test_the_admin_gives_eqa_access_and_the_eqa_reads_a_sampled_unit_and_signs_a
 
     page.get_by_role("textbox", name="Type your full name to sign").fill(EQA_NAME)
     page.get_by_role("button", name="Sign", exact=True).click()
-    expect(page.get_by_text("Report signed. The centre admins have been told; it can no longer change.")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Report signed\. The centre admins have been told"))).to_be_visible()
     expect(page.get_by_text(re.compile(rf"signed by {EQA_NAME} on "))).to_be_visible()
     expect(page.get_by_role("link", name="Download the PDF")).to_be_visible()
     shoot(page, "report-signed")
@@ -205,8 +205,16 @@ def test_the_admin_gives_eqa_access_and_the_eqa_reads_a_sampled_unit_and_signs_a
     admin_page.get_by_role("link", name="EQA activity").click()
     expect(admin_page.get_by_role("heading", name="EQA activity", level=1)).to_be_visible()
     views = viewed.count()
-    stats = admin_page.locator("dl.stats")
-    expect(stats).to_contain_text(f"Pages viewed{views}")  # the EQA opened nothing since
+    files = AuditEvent.objects.filter(object_type=object_type_of(grant), object_id=str(grant.pk),
+                                      action="eqa.file_downloaded", actor=eqa).count()
+    assert files  # the evidence photo, as the EQA's browser loaded it
+
+    def figure(words: str):
+        return admin_page.locator("dl.stats div", has=admin_page.locator("dt", has_text=words)).locator("dd")
+
+    expect(figure("Pages viewed")).to_have_text(str(views))  # the EQA has opened nothing since
+    expect(figure("Files downloaded")).to_have_text(str(files))
+    expect(figure("Refused attempts")).to_have_text("0")
     opened = admin_page.get_by_role("row").filter(has_text="Opened a page").filter(has_text=EQA_NAME)
     expect(opened.first).to_be_visible()
     expect(opened).to_have_count(views)

@@ -72,8 +72,9 @@ def crowd(personas, n: int, *, today: datetime.date, code: str = "CROWD") -> lis
         for i, ev in enumerate(evidence) if ev.status != Evidence.Status.DRAFT)
     reviews = Review.objects.bulk_create(
         Review(submission=s, assessor=assessors[i % 2],
-               outcome=Review.Outcome.RETURNED if i % 3 == 0 else Review.Outcome.ACCEPTED,
-               decided_at=_at(today - datetime.timedelta(days=(i % 20) // 2), 15),
+               outcome=Review.Outcome.RETURNED if s.evidence.status == Evidence.Status.RETURNED
+               else Review.Outcome.ACCEPTED,
+               decided_at=min(s.submitted_at + datetime.timedelta(days=i % 16, hours=5), _at(today, 16)),
                needs_countersign=i % 4 == 0, countersigned_at=None)
         for i, s in enumerate(submissions) if s.evidence.status != Evidence.Status.SUBMITTED)
     CriterionDecision.objects.bulk_create(

@@ -73,6 +73,7 @@ def test_achievement_counts_and_rates_follow_their_formulas(personas, centre):
     assert figures["forecast_best"] == 75  # (2 + 4) / 8
     assert figures["forecast_expected"] == 50  # (2 + 2) / 8
     assert figures["forecast_worst"] == 25  # 2 / 8
+    assert figures["off_track"] == 2  # a4, b2: 4 in learning - 2 not off track
 
 
 def test_achievement_rows_give_each_cohort_its_own_rates(personas, centre):

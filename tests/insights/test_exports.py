@@ -74,9 +74,12 @@ def test_the_xlsx_reads_back_with_the_figures_and_the_rows_and_runs_no_formula(p
 def test_the_pdf_summary_has_the_title_the_figures_and_their_formulas(personas, centre, tiny_report):
     response, body = export(client_for(personas.admin), "pdf")
     assert response["Content-Type"] == "application/pdf" and body.startswith(b"%PDF")
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    pages = PdfReader(io.BytesIO(body)).pages
+    text = " ".join(page.extract_text() for page in pages)
     assert "Tiny report" in text and "North Vocational College" in text
     assert "every enrolment" in text and "Maya" in text
+    assert "Active" in text and "Other" in text  # the chart's legend
+    assert len(pages) == 1  # three rows, three figures and one chart fit on a page: nothing drawn page-sized
 
 
 def test_an_export_is_exactly_as_filtered(personas, centre, tiny_report):

@@ -13,6 +13,7 @@ from moderation.models import Observation, RiskTier, Sample, SampleAction, Sampl
 from portfolios.models import EnrolmentUnit
 from tests.conftest import client_for
 from tests.factories import staff
+from tests.moderation.external.factories import make_grant
 
 from .dashboard_world import (
     days,
@@ -196,7 +197,14 @@ def test_the_centre_admin_sees_every_moderator_with_the_reassignment_form(world)
                                  "other_centre_learner"])
 def test_learners_assessors_and_eqa_cannot_open_the_dashboard(world, who):
     personas, *_ = world
+    if who == "external_moderator":
+        make_grant(personas)  # under a grant the EQA knows of the centre, and the dashboard is not theirs to read
     assert client_for(getattr(personas, who)).get(reverse("iqa_dashboard")).status_code == 403
+
+
+def test_an_external_moderator_without_a_grant_gets_404_from_the_dashboard(world):
+    personas, *_ = world
+    assert client_for(personas.external_moderator).get(reverse("iqa_dashboard")).status_code == 404
 
 
 def test_another_centres_admin_sees_only_their_own_centre(world):

@@ -10,6 +10,7 @@ from moderation.dashboards.services import plan_items_reassign
 from moderation.models import PlanItem, Sample
 from tests.conftest import client_for
 from tests.factories import staff
+from tests.moderation.external.factories import make_grant
 
 from .dashboard_world import learners_with_items, make_plan, make_sample, make_strategy
 
@@ -146,9 +147,20 @@ def test_the_form_refuses_a_moderator_of_another_centre(world):
 def test_people_without_the_role_cannot_post_a_reassignment(world, who):
     personas, version, plan, new = world
     items = learners_with_items(personas, version, plan, 1, moderator=personas.moderator)
+    if who == "external_moderator":
+        make_grant(personas)  # under a grant the EQA knows of the centre, and may not write to it
     response = client_for(getattr(personas, who)).post(reverse("iqa_reassign"), {
         "from_moderator": personas.moderator.pk, "to_moderator": new.pk})
     assert response.status_code == 403
+    assert moderators_of(items) == [personas.moderator]
+
+
+def test_an_external_moderator_without_a_grant_gets_404_from_a_reassignment(world):
+    personas, version, plan, new = world
+    items = learners_with_items(personas, version, plan, 1, moderator=personas.moderator)
+    response = client_for(personas.external_moderator).post(reverse("iqa_reassign"), {
+        "from_moderator": personas.moderator.pk, "to_moderator": new.pk})
+    assert response.status_code == 404
     assert moderators_of(items) == [personas.moderator]
 
 

@@ -22,6 +22,7 @@ from notifications.models import Notification
 from portfolios.evidence.services import evidence_create
 from tests.conftest import client_for
 from tests.factories import UserFactory, staff
+from tests.moderation.external.factories import make_grant
 from tests.portfolios.evidence_samples import jpeg_bytes
 from tests.portfolios.factories import make_enrolment, make_spec
 
@@ -103,7 +104,7 @@ def test_only_a_moderator_attaches_files(personas):
 
 
 @pytest.mark.django_db
-def test_meeting_files_are_served_to_the_centre_staff_only(personas):
+def test_meeting_files_are_served_to_the_centre_staff_and_an_external_moderator_under_a_grant(personas):
     attached = meeting_file_attach(meeting=meeting(personas), upload=SimpleUploadedFile("s.pdf", PDF),
                                    actor=personas.moderator)
     url = reverse("iqa_meeting_file", args=[attached.pk])
@@ -113,7 +114,11 @@ def test_meeting_files_are_served_to_the_centre_staff_only(personas):
     other_moderator = staff(personas.other_centre, Role.MODERATOR)
     assert client_for(other_moderator).get(url).status_code == 404
     assert client_for(personas.learner).get(url).status_code == 403
-    assert client_for(personas.external_moderator).get(url).status_code == 403
+    eqa = client_for(personas.external_moderator)
+    assert eqa.get(url).status_code == 404  # without a grant they know nothing of the centre
+    make_grant(personas)
+    response = eqa.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ from moderation.strategies import services
 from moderation.strategies.selectors import current_strategy, strategies_by_qualification
 from moderation.strategies.services import StrategyError
 from tests.conftest import client_for
+from tests.moderation.external.factories import make_grant
 from tests.portfolios.factories import make_spec
 
 Status = SamplingStrategy.Status
@@ -252,13 +253,34 @@ def test_a_centre_admin_reads_the_strategies_but_has_no_buttons(personas, qualif
     assert client.post(reverse("iqa_strategy_new"), {"qualification": qualification.pk}).status_code == 403
 
 
-@pytest.mark.parametrize("who,status", [("assessor", 403), ("learner", 403), ("external_moderator", 403)])
-def test_assessors_learners_and_external_moderators_cannot_open_strategies(personas, qualification, who, status):
+@pytest.mark.parametrize("who,status", [("assessor", 403), ("learner", 403)])
+def test_assessors_and_learners_cannot_open_strategies(personas, qualification, who, status):
     strategy = new_draft(personas, qualification)
     client = client_for(getattr(personas, who))
     for name in ("iqa_strategy_detail", "iqa_strategy_edit", "iqa_assessor_risk"):
         assert client.get(reverse(name, args=[strategy.pk])).status_code == status
     assert client.get(reverse("iqa_strategy_list")).status_code == status
+
+
+def test_an_external_moderator_without_a_grant_gets_404_for_strategies(personas, qualification):
+    strategy = new_draft(personas, qualification)
+    client = client_for(personas.external_moderator)
+    for name in ("iqa_strategy_detail", "iqa_strategy_edit", "iqa_assessor_risk"):
+        assert client.get(reverse(name, args=[strategy.pk])).status_code == 404, name
+    assert client.get(reverse("iqa_strategy_list")).status_code == 404
+
+
+def test_an_external_moderator_under_a_grant_reads_strategies_but_cannot_edit_them(personas, qualification):
+    strategy = new_draft(personas, qualification)
+    make_grant(personas)
+    client = client_for(personas.external_moderator)
+    for name in ("iqa_strategy_detail", "iqa_assessor_risk"):
+        assert client.get(reverse(name, args=[strategy.pk])).status_code == 200, name
+    assert client.get(reverse("iqa_strategy_list")).status_code == 200
+    assert client.get(reverse("iqa_strategy_edit", args=[strategy.pk])).status_code == 403
+    before = SamplingStrategy.objects.count()
+    assert client.post(reverse("iqa_strategy_new"), {"qualification": qualification.pk}).status_code == 403
+    assert SamplingStrategy.objects.count() == before
 
 
 def test_another_centres_staff_get_404_for_a_strategy(personas, qualification):

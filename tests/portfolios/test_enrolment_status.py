@@ -7,6 +7,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from portfolios.models import Enrolment
 from tests.conftest import client_for
+from tests.moderation.external.factories import make_grant
 
 from .factories import make_enrolment, make_spec
 
@@ -66,5 +67,12 @@ def test_outsiders_cannot_see_the_enrolment(personas, enrolment, who):
 
 @pytest.mark.parametrize("who", ["learner", "assessor", "admin", "moderator", "external_moderator"])
 def test_the_people_concerned_see_the_enrolment(personas, enrolment, who):
+    if who == "external_moderator":
+        make_grant(personas)  # an external moderator reads the centre only under a grant
     assert client_for(getattr(personas, who)).get(
         reverse("enrolment_detail", args=[enrolment.pk])).status_code == 200
+
+
+def test_an_external_moderator_without_a_grant_gets_404_for_the_enrolment(personas, enrolment):
+    assert client_for(personas.external_moderator).get(
+        reverse("enrolment_detail", args=[enrolment.pk])).status_code == 404

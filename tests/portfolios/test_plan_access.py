@@ -10,6 +10,7 @@ from django.utils import timezone
 from portfolios.models import AssessmentPlan, Method
 from portfolios.plans.services import plan_attach_document, plan_item_add, plan_start
 from tests.conftest import client_for
+from tests.moderation.external.factories import make_grant
 
 from .factories import make_enrolment, make_spec
 
@@ -84,6 +85,8 @@ def test_nobody_outside_the_enrolment_finds_any_plan_page(personas, enrolment, p
 
 @pytest.mark.parametrize("who", ["learner", "moderator", "external_moderator"])
 def test_the_learner_and_moderators_get_403_from_the_staff_actions(personas, enrolment, plan, who):
+    if who == "external_moderator":
+        make_grant(personas)  # under a grant the EQA knows of the plan, and may not change it
     client = client_for(getattr(personas, who))
     urls = _urls(enrolment, plan)
     for name in STAFF_ONLY:
@@ -96,6 +99,8 @@ def test_the_learner_and_moderators_get_403_from_the_staff_actions(personas, enr
 
 @pytest.mark.parametrize("who", ["learner", "assessor", "admin", "moderator", "external_moderator"])
 def test_everyone_with_the_enrolment_reads_the_plan_and_its_versions(personas, enrolment, plan, who):
+    if who == "external_moderator":
+        make_grant(personas)  # an external moderator reads the centre only under a grant
     client = client_for(getattr(personas, who))
     page = client.get(reverse("plan_detail", args=[enrolment.pk]))
     assert page.status_code == 200 and "Questioning" in page.content.decode()
@@ -103,6 +108,18 @@ def test_everyone_with_the_enrolment_reads_the_plan_and_its_versions(personas, e
     # The current version's own address shows the current plan page.
     assert client.get(reverse("plan_version", args=[enrolment.pk, 1])).url == reverse("plan_detail",
                                                                                        args=[enrolment.pk])
+
+
+def test_an_external_moderator_without_a_grant_gets_404_from_every_plan_page(personas, enrolment, plan):
+    client = client_for(personas.external_moderator)
+    data = {"revision": plan.revision, "typed_name": personas.external_moderator.get_full_name(), "notes": "x",
+            "units": [enrolment.units.first().pk], "method": "observation", "target_date": "2030-01-01"}
+    for name, url in _urls(enrolment, plan).items():
+        post_only = name in ("plan_start", "plan_item_delete", "plan_sign")
+        assert client.get(url).status_code == (405 if post_only else 404), (name, "get")
+        assert client.post(url, data).status_code == 404, (name, "post")
+    plan.refresh_from_db()
+    assert plan.notes == "" and plan.items.count() == 1 and enrolment.plans.count() == 1
 
 
 def test_the_learner_sees_no_edit_controls(personas, enrolment, plan):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from portfolios.plans.services import PlanError, clean_document_name, plan_attach_document, plan_start
 from tests.conftest import client_for
+from tests.moderation.external.factories import make_grant
 
 from .factories import make_enrolment, make_spec
 
@@ -114,6 +115,8 @@ def test_the_original_name_is_cleaned_for_the_download(raw, clean):
 def test_the_document_is_downloaded_as_an_attachment_by_those_who_may_see_the_enrolment(personas, enrolment, plan,
                                                                                         who):
     _attach(plan, personas.assessor, "Plan för Maya.pdf", PDF)
+    if who == "external_moderator":
+        make_grant(personas)  # an external moderator reads the centre only under a grant
     response = client_for(getattr(personas, who)).get(reverse("plan_document_download", args=[enrolment.pk, 1]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -121,6 +124,12 @@ def test_the_document_is_downloaded_as_an_attachment_by_those_who_may_see_the_en
     assert "filename*=utf-8''Plan%20f%C3%B6r%20Maya.pdf" in response["Content-Disposition"]
     assert "no-store" in response["Cache-Control"]
     assert b"".join(response.streaming_content) == PDF
+
+
+def test_an_external_moderator_without_a_grant_gets_404_for_the_document(personas, enrolment, plan):
+    _attach(plan, personas.assessor, "Plan.pdf", PDF)
+    response = client_for(personas.external_moderator).get(reverse("plan_document_download", args=[enrolment.pk, 1]))
+    assert response.status_code == 404
 
 
 @pytest.mark.parametrize("who", ["second_learner", "second_assessor", "other_centre_assessor", "other_centre_learner",

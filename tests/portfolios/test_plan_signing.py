@@ -14,6 +14,7 @@ from notifications.models import Notification
 from portfolios.models import AssessmentPlan, Method
 from portfolios.plans.services import PlanError, plan_item_add, plan_sign, plan_start, plan_update_notes
 from tests.conftest import client_for
+from tests.moderation.external.factories import make_grant
 
 from .factories import make_enrolment, make_spec
 
@@ -165,11 +166,21 @@ def test_the_other_partys_signature_does_not_make_an_open_page_stale(personas, e
 @pytest.mark.parametrize("who", ["admin", "moderator", "external_moderator"])
 def test_only_the_assessor_and_the_learner_sign(personas, enrolment, plan, who):
     actor = getattr(personas, who)
+    if who == "external_moderator":
+        make_grant(personas)  # under a grant the EQA reads the plan, and may not sign it
     with pytest.raises(PermissionDenied):
         _sign(plan, actor)
     response = client_for(actor).post(reverse("plan_sign", args=[enrolment.pk, 1]),
                                       {"revision": plan.revision, "typed_name": actor.get_full_name()})
     assert response.status_code == 403
+    assert AssessmentPlan.objects.get(pk=plan.pk).status == "draft"
+
+
+def test_an_external_moderator_without_a_grant_gets_404_from_signing(personas, enrolment, plan):
+    actor = personas.external_moderator
+    response = client_for(actor).post(reverse("plan_sign", args=[enrolment.pk, 1]),
+                                      {"revision": plan.revision, "typed_name": actor.get_full_name()})
+    assert response.status_code == 404
     assert AssessmentPlan.objects.get(pk=plan.pk).status == "draft"
 
 

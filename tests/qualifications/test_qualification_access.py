@@ -4,14 +4,17 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from centres.models import Role
+from portfolios.models import Enrolment
 from qualifications import urls
 from qualifications.interchange import spec_import
 from qualifications.models import QualificationVersion
 from tests.conftest import client_for
 from tests.factories import staff
+from tests.moderation.external.factories import make_grant
 
 from .specs import import_spec, make_spec, tree_of
 
@@ -20,6 +23,7 @@ pytestmark = pytest.mark.django_db
 READ_ONLY = {"qualification_list", "qualification_version", "qualification_export_json",
              "qualification_export_csv"}
 WRITE = {p.name for p in urls.urlpatterns} - READ_ONLY
+EQA_ACCESS_RECORDS = ("eqa.viewed", "eqa.file_downloaded", "eqa.refused")  # the middleware's record of an EQA's visit
 
 
 def _urls(version: QualificationVersion) -> dict[str, str]:
@@ -38,6 +42,14 @@ def _urls(version: QualificationVersion) -> dict[str, str]:
 def _object_urls(version: QualificationVersion) -> dict[str, str]:
     with_id = {p.name for p in urls.urlpatterns if "<int:pk>" in str(p.pattern)}
     return {name: url for name, url in _urls(version).items() if name in with_id}
+
+
+def _enrol_without_freezing(personas, version: QualificationVersion) -> Enrolment:
+    """An enrolment on `version` (what puts it in a grant's scope), leaving the version as editable as it was, so
+    that the pages still offer their controls to those who may use them."""
+    today = timezone.localdate()
+    return Enrolment.objects.create(centre=personas.centre, learner=personas.learner, assessor=personas.assessor,
+                                    version=version, start_date=today, planned_end_date=today)
 
 
 def _snapshot(version) -> tuple:
@@ -96,9 +108,12 @@ def test_learners_and_outsiders_get_403_for_every_page(personas, who):
 @pytest.mark.parametrize("who", ["assessor", "moderator", "external_moderator"])
 def test_readers_view_and_export_but_cannot_change_anything(personas, who):
     version = import_spec(personas)
+    if who == "external_moderator":  # they read a qualification with an enrolment in their grant's scope
+        _enrol_without_freezing(personas, version)
+        make_grant(personas)
     client = client_for(getattr(personas, who))
     before = _snapshot(version)
-    events = AuditEvent.objects.count()
+    events = AuditEvent.objects.exclude(action__in=EQA_ACCESS_RECORDS).count()
     all_urls = _urls(version)
     for name in READ_ONLY:
         assert client.get(all_urls[name]).status_code == 200, name
@@ -107,11 +122,24 @@ def test_readers_view_and_export_but_cannot_change_anything(personas, who):
             response = getattr(client, method)(all_urls[name], {"revision": version.revision, "direction": "down",
                                                                 "text": "x", "code": "X", "title": "X"})
             assert response.status_code == 403, (name, method, response.status_code)
-    assert _snapshot(version) == before and AuditEvent.objects.count() == events
+    assert _snapshot(version) == before and AuditEvent.objects.exclude(action__in=EQA_ACCESS_RECORDS).count() == events
     page = client.get(all_urls["qualification_version"]).content.decode()
     assert "CATER-L2" in page and "Criterion 1.1.1" in page
     for control in ("Edit details", "Add a unit", "Move<span", "Publish", "Start a new version"):
         assert control not in page, control
+
+
+def test_an_external_moderator_without_a_grant_gets_404_for_every_page(personas):
+    version = import_spec(personas)
+    _enrol_without_freezing(personas, version)
+    client = client_for(personas.external_moderator)
+    before = _snapshot(version)
+    for name, url in _urls(version).items():
+        for method in ("get", "post"):
+            response = getattr(client, method)(url, {"revision": version.revision, "direction": "down",
+                                                     "text": "x", "code": "X", "title": "X"})
+            assert response.status_code == 404, (name, method, response.status_code)
+    assert _snapshot(version) == before
 
 
 def test_the_list_shows_only_this_centres_qualifications_with_counts(personas):
