@@ -4,11 +4,14 @@ actions, or whom a staff member has flagged, listed with each reason that applie
 import datetime
 from functools import reduce
 from operator import or_
+from types import SimpleNamespace
 
 from django.db.models import (
     BooleanField,
     Count,
     ExpressionWrapper,
+    F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -22,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.models import User
 from moderation.models import SampleAction
 from portfolios.models import Enrolment
 
@@ -91,9 +95,10 @@ def with_reasons(enrolments: QuerySet[Enrolment], filters: Filters, today: datet
         flag_raised_by=_flag("raiser"))
 
 
-def is_off_track(e: Enrolment) -> bool:
+def is_off_track(e: Enrolment, margin_points: int | None = None) -> bool:
     """The off-track rule on the row's own time used and achieved (the same numbers the query compared)."""
-    return e.status == Enrolment.Status.ACTIVE and progress_band(e.time_used, e.achieved) == "off_track"
+    return e.status == Enrolment.Status.ACTIVE and progress_band(e.time_used, e.achieved,
+                                                                 margin_points) == "off_track"
 
 
 def phrases() -> dict[str, str]:
@@ -105,18 +110,27 @@ def phrases() -> dict[str, str]:
             "flagged": _("Flagged by %(who)s on %(day)s: %(reason)s")}
 
 
-def reasons_of(e: Enrolment, words: dict[str, str] | None = None) -> list[str]:
-    """One learner's reasons, in words, with the numbers behind each (`words`: `phrases()`)."""
+def reasons_of(e: Enrolment, words: dict[str, str] | None = None, days: dict[datetime.date, str] | None = None,
+               margin_points: int | None = None) -> list[str]:
+    """One learner's reasons, in words, with the numbers behind each (for a whole list, read once: `words`,
+    `phrases()`; `days`, the dates already written out; `margin_points`, `margin()`)."""
     words = words or phrases()
+    days = {} if days is None else days
+
+    def day(value: datetime.date) -> str:
+        if value not in days:
+            days[value] = date_format(value, "j M Y")
+        return days[value]
+
     reasons = []
-    if is_off_track(e):
+    if is_off_track(e, margin_points):
         reasons.append(words["off_track"] % {"used": round(e.time_used), "achieved": round(e.achieved)})
     if e.inactive:
         reasons.append(words["inactive"])
     if e.never_started:
-        reasons.append(words["never_started"] % {"start": date_format(e.start_date, "j M Y")})
+        reasons.append(words["never_started"] % {"start": day(e.start_date)})
     if e.late:
-        reasons.append(words["late"] % {"end": date_format(e.planned_end_date, "j M Y")})
+        reasons.append(words["late"] % {"end": day(e.planned_end_date)})
     if e.iqa_actions:
         reasons.append(ngettext("%(n)s unresolved IQA action", "%(n)s unresolved IQA actions", e.iqa_actions)
                        % {"n": e.iqa_actions})
@@ -126,20 +140,56 @@ def reasons_of(e: Enrolment, words: dict[str, str] | None = None) -> list[str]:
     return reasons
 
 
-def _has(e: Enrolment, key: str) -> bool:
-    if key == "off_track":
-        return is_off_track(e)
-    return bool(e.flag_id if key == "flagged" else getattr(e, key))
+def _in_learning_with_measures(enrolments: QuerySet[Enrolment], filters: Filters,
+                               today: datetime.date) -> QuerySet[Enrolment]:
+    """Every learner in learning, each with the numbers and booleans `reasons_of` reads, each computed once (the
+    off-track rule is applied to them in Python, as `is_off_track`): no reason is a condition of the query, which
+    would compute a learner's achieved % once more. The raised flag (at most one per enrolment) is a join."""
+    in_learning = filters.apply(enrolments).filter(status__in=IN_LEARNING)
+    return with_time_and_progress(in_learning, today).annotate(
+        inactive=ExpressionWrapper(inactive_q(today), output_field=BooleanField()),
+        never_started=ExpressionWrapper(never_started_q(today), output_field=BooleanField()),
+        late=ExpressionWrapper(end_band_q("late", today), output_field=BooleanField()),
+        iqa_actions=_unresolved_actions(),
+        flag=FilteredRelation("risk_flags", condition=Q(risk_flags__status=RiskFlag.Status.RAISED)),
+    )
+
+
+ROW_FIELDS = ("pk", "status", "start_date", "planned_end_date", "time_used", "achieved", "inactive",
+              "never_started", "late", "iqa_actions")
+PERSON_FIELDS = ("id", "first_name", "last_name", "email")
+
+
+def _person(row: dict, prefix: str, people: dict[int, User]) -> User:
+    """A User of the row's columns, for its `display_name` (which masks names and contact details as the current
+    reader must see them); built as the ORM builds `.only()` rows (much cheaper than `User(**fields)`), once per
+    person (`people`)."""
+    pk = row[f"{prefix}__id"]
+    if pk not in people:
+        people[pk] = User.from_db(None, PERSON_FIELDS, [row[f"{prefix}__{field}"] for field in PERSON_FIELDS])
+    return people[pk]
 
 
 def compute(enrolments: QuerySet[Enrolment], *, filters: Filters, today: datetime.date) -> Result:
-    """Two queries: the at-risk learners with their reasons (after the units' criteria counts); the figures
-    count them."""
-    learners = list(with_reasons(enrolments, filters, today)
-                    .select_related("learner", "assessor", "version__qualification")
-                    .order_by("learner__last_name", "learner__first_name", "pk"))
-    counts = {key: sum(_has(e, key) for e in learners) for key in REASONS}
+    """Two queries: the units' criteria counts, then every learner in learning with their measures, in name order
+    (plain rows, no model objects); the reasons and the counts are read from those rows."""
+    rows = (_in_learning_with_measures(enrolments, filters, today)
+            .order_by("learner__last_name", "learner__first_name", "pk")
+            .values(*ROW_FIELDS, *(f"{who}__{field}" for who in ("learner", "assessor") for field in PERSON_FIELDS),
+                    "version__qualification__code", flag_id=F("flag__pk"), flag_reason=F("flag__reason"),
+                    flag_raised_at=F("flag__raised_at"), flag_raised_by_first=F("flag__raised_by__first_name"),
+                    flag_raised_by_last=F("flag__raised_by__last_name")))
     m = margin()
+    learners, counts = [], dict.fromkeys(REASONS, 0)
+    for row in rows:
+        e = SimpleNamespace(**row, flag_raised_by=f"{row['flag_raised_by_first']} {row['flag_raised_by_last']}")
+        found = [key for key, has in (("off_track", is_off_track(e, m)), ("inactive", e.inactive),
+                                      ("never_started", e.never_started), ("late", e.late),
+                                      ("iqa_actions", e.iqa_actions), ("flagged", e.flag_id)) if has]
+        if found:
+            learners.append((row, e))
+            for key in found:
+                counts[key] += 1
     formulas = {
         "off_track": _("Active learners past 25 %% of their planned time whose time used %% exceeds their achieved "
                        "%% by %(m)s points or more (as in Progress against time).") % {"m": m},
@@ -158,8 +208,11 @@ def compute(enrolments: QuerySet[Enrolment], *, filters: Filters, today: datetim
                         "learner with several reasons is counted once."), bucket="all")]
     figures += [Figure(key, str(REASONS[key]), counts[key], formulas[key], bucket=key) for key in REASONS]
     words, statuses = phrases(), {value: str(label) for value, label in Enrolment.Status.choices}
-    rows = [[e.learner.display_name, e.version.qualification.code, e.assessor.display_name, statuses[e.status],
-             "; ".join(reasons_of(e, words))] for e in learners]
+    people: dict[int, User] = {}
+    days: dict[datetime.date, str] = {}
+    rows = [[_person(row, "learner", people).display_name, row["version__qualification__code"],
+             _person(row, "assessor", people).display_name, statuses[e.status],
+             "; ".join(reasons_of(e, words, days, m))] for row, e in learners]
     return Result(figures=figures, columns=[_("Learner"), _("Qualification"), _("Assessor"), _("Status"),
                                             _("Reasons")], rows=rows)
 

@@ -1,9 +1,9 @@
 """Progress against time: the share of the planned time used against the share of the criteria achieved."""
 
 import datetime
+from collections import Counter
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import Round
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,16 +26,20 @@ def _counted(enrolments: QuerySet[Enrolment], filters: Filters, today: datetime.
 
 
 def compute(enrolments: QuerySet[Enrolment], *, filters: Filters, today: datetime.date) -> Result:
-    """Two queries: the count in each band, and the chart's points (learners at the same whole percentages
-    share a point)."""
-    counted = _counted(enrolments, filters, today)
-    counts = counted.aggregate(**{band: Count("pk", filter=progress_band_q(band)) for band in PROGRESS_BANDS})
-    points = [
-        {"time_used": p["t"], "achieved": p["a"], "learners": p["n"], "band": progress_band(p["t"], p["a"])}
-        for p in counted.values(t=Round("time_used"), a=Round("achieved")).annotate(n=Count("pk")).order_by("t", "a")
-    ]
-    total = sum(counts.values())
+    """Two queries: the units' criteria counts, then each active learner's time used and achieved, two numbers a
+    learner computed once each in the database. The bands are counted from those numbers with the rule the
+    drill-down's query applies (`progress_band`, the same comparisons), and the chart's points group learners at the
+    same whole percentages. Counting in the database instead would compute every learner's achieved % once per
+    band, which is what took seconds at 10,000 learners."""
     m = margin()
+    counts = dict.fromkeys(PROGRESS_BANDS, 0)
+    spots: Counter[tuple[int, int]] = Counter()
+    for time_used, achieved in _counted(enrolments, filters, today).order_by().values_list("time_used", "achieved"):
+        counts[progress_band(time_used, achieved, m)] += 1
+        spots[round(time_used), round(achieved)] += 1
+    points = [{"time_used": t, "achieved": a, "learners": n, "band": progress_band(t, a, m)}
+              for (t, a), n in sorted(spots.items())]
+    total = sum(counts.values())
     formulas = {
         "early": _("Active learners who have used less than %(early)s %% of their planned time (days since the "
                    "start ÷ days from the start to the planned end date). Too soon to judge, shown rather than "

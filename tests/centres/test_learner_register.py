@@ -6,6 +6,7 @@ from accounts.models import User
 from audit.models import AuditEvent
 from centres.models import Membership, Role
 from tests.conftest import client_for
+from tests.moderation.external.factories import make_grant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,7 +58,16 @@ def test_an_assessor_of_another_centre_cannot_be_chosen(personas):
 
 @pytest.mark.parametrize("who", ["assessor", "learner", "moderator", "external_moderator", "outsider"])
 def test_only_a_centre_admin_registers_learners(personas, who):
+    if who == "external_moderator":
+        make_grant(personas)  # under a grant the EQA knows of the centre, and may not write to it
     assert _register(client_for(getattr(personas, who)), personas.assessor).status_code == 403
+    assert not User.objects.filter(email="new.learner@example.org").exists()
+
+
+def test_an_external_moderator_without_a_grant_gets_404_from_registering(personas):
+    client = client_for(personas.external_moderator)
+    assert client.get(reverse("learner_add")).status_code == 404
+    assert _register(client, personas.assessor).status_code == 404
     assert not User.objects.filter(email="new.learner@example.org").exists()
 
 

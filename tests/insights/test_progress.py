@@ -95,11 +95,11 @@ def test_progress_runs_the_same_queries_for_10_and_200_learners(personas, django
     for n in range(200):
         _window(personas, 10 + n % 80, n % 10)
         if n == 9:
-            with django_assert_num_queries(3):  # the units' criteria counts, the bands, the chart's points
+            with django_assert_num_queries(2):  # the units' criteria counts, each learner's two numbers
                 progress.compute(Enrolment.objects.all(), filters=Filters(), today=TODAY)
             with django_assert_num_queries(2):
                 list(progress.drill(Enrolment.objects.all(), filters=Filters(), bucket="off_track", today=TODAY))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         result = progress.compute(Enrolment.objects.all(), filters=Filters(), today=TODAY)
     with django_assert_num_queries(2):
         list(progress.drill(Enrolment.objects.all(), filters=Filters(), bucket="off_track", today=TODAY))

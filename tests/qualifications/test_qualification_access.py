@@ -1,5 +1,6 @@
 """Who may reach which qualification page: staff of the centre read, its admins change, nobody else sees a thing."""
 
+import datetime
 import json
 
 import pytest
@@ -49,7 +50,8 @@ def _enrol_without_freezing(personas, version: QualificationVersion) -> Enrolmen
     that the pages still offer their controls to those who may use them."""
     today = timezone.localdate()
     return Enrolment.objects.create(centre=personas.centre, learner=personas.learner, assessor=personas.assessor,
-                                    version=version, start_date=today, planned_end_date=today)
+                                    version=version, start_date=today,
+                                    planned_end_date=today + datetime.timedelta(days=365))
 
 
 def _snapshot(version) -> tuple:

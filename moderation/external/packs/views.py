@@ -37,8 +37,8 @@ def get_pack_for(request: HttpRequest, pk: int, *, mine: bool) -> SamplePack:
 
 # --- The centre admin --------------------------------------------------------------------------------------
 
-@require_POST
 @role_required(Role.CENTRE_ADMIN)
+@require_POST
 def eqa_pack_request(request: HttpRequest, pk: int) -> HttpResponse:
     grant = get_admin_grant_for(request, pk)
     try:
@@ -49,23 +49,23 @@ def eqa_pack_request(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("eqa_pack", pack.pk)
 
 
-@require_safe
 @role_required(Role.CENTRE_ADMIN)
+@require_safe
 def eqa_pack(request: HttpRequest, pk: int) -> HttpResponse:
     pack = get_pack_for(request, pk, mine=False)
     return render(request, "moderation/eqa/pack_detail.html", _pack_context(pack, mine=False))
 
 
-@require_safe
 @role_required(Role.CENTRE_ADMIN)
+@require_safe
 def eqa_pack_download(request: HttpRequest, pk: int) -> FileResponse:
     return _download(request, get_pack_for(request, pk, mine=False))
 
 
 # --- The external moderator ---------------------------------------------------------------------------------
 
-@require_safe
 @role_required(Role.EXTERNAL_MODERATOR)
+@require_safe
 def eqa_mine_packs(request: HttpRequest) -> HttpResponse:
     grant = request.leap.grant
     if grant is None:
@@ -74,8 +74,8 @@ def eqa_mine_packs(request: HttpRequest) -> HttpResponse:
         "grant": grant, "packs": selectors.packs_of(grant=grant, user=request.user)})
 
 
-@require_POST
 @role_required(Role.EXTERNAL_MODERATOR)
+@require_POST
 def eqa_mine_pack_request(request: HttpRequest) -> HttpResponse:
     grant = request.leap.grant
     if grant is None:
@@ -87,15 +87,15 @@ def eqa_mine_pack_request(request: HttpRequest) -> HttpResponse:
     return redirect("eqa_mine_pack", pack.pk)
 
 
-@require_safe
 @role_required(Role.EXTERNAL_MODERATOR)
+@require_safe
 def eqa_mine_pack(request: HttpRequest, pk: int) -> HttpResponse:
     pack = get_pack_for(request, pk, mine=True)
     return render(request, "moderation/eqa/pack_detail.html", _pack_context(pack, mine=True))
 
 
-@require_safe
 @role_required(Role.EXTERNAL_MODERATOR)
+@require_safe
 def eqa_mine_pack_download(request: HttpRequest, pk: int) -> FileResponse:
     return _download(request, get_pack_for(request, pk, mine=True))
 
