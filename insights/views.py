@@ -29,6 +29,9 @@ from .services import report_export
 DRILL_PAGE_SIZE = 50
 
 
+TABLE_PAGE_SIZE = 100
+
+
 @role_required(*READERS)
 @require_safe
 def insights_home(request: HttpRequest) -> HttpResponse:
@@ -42,10 +45,11 @@ def insights_home(request: HttpRequest) -> HttpResponse:
 def insights_report(request: HttpRequest, slug: str) -> HttpResponse:
     report, enrolments, form, filters = _report_and_filters(request, slug)
     result = report.compute(enrolments, filters=filters, today=timezone.localdate())
+    table = Paginator(result.rows, TABLE_PAGE_SIZE).get_page(request.GET.get("page"))  # the exports carry every row
     return render(request, "insights/report.html", {
         "report": report, "form": form, "filters": filters, "query": filters.params(),
         "figures": figure_cards(report, result, filters), "charts": render_charts(result.charts),
-        "result": result, "formats": list(FORMATS)})
+        "result": result, "table": table, "formats": list(FORMATS)})
 
 
 @role_required(*READERS)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from assessment.models import Review
 from moderation.models import SampleAction
-from portfolios.models import Enrolment, Evidence, EvidenceSubmission
+from portfolios.models import Enrolment, Evidence
 
 from .days import DayNumber, day_number, unit_criteria, with_fast_progress_counts
 

@@ -1,3 +1,4 @@
+from accounts.pseudonyms import Masking, masked, pseudonym_of
 from insights.flags.services import risk_flag_add
 from insights.reports import at_risk
 from insights.reports.base import Filters
@@ -107,3 +108,16 @@ def test_at_risk_runs_the_same_queries_for_10_and_200_learners(personas, django_
     with django_assert_num_queries(2):
         list(at_risk.drill(Enrolment.objects.all(), filters=Filters(), bucket="all", today=TODAY))
     assert _figures(result)["all"] == 200  # every one started 50+ days ago with no evidence: never started
+
+
+def test_at_risk_rows_name_learners_as_the_reader_may_see_them(personas):
+    # The rows are built from plain columns, not loaded users: under blind mode they still show pseudonyms.
+    w = _centre(personas)
+    learners = Enrolment.objects.values_list("learner_id", "learner__email", "learner__first_name",
+                                             "learner__last_name")
+    with masked(Masking(load_learners=lambda: list(learners), pseudonym_key="k3y")):
+        rows = at_risk.compute(Enrolment.objects.all(), filters=Filters(), today=TODAY).rows
+        expected = pseudonym_of(w["off"].learner_id)
+    names = [row[0] for row in rows]
+    assert expected and expected in names
+    assert "Off Off" not in names and not any("@" in name for name in names)

@@ -253,3 +253,17 @@ def test_the_at_risk_learners_show_their_reasons_and_staff_may_flag_them_but_an_
     as_eqa = client_for(personas.external_moderator).get(url).content.decode()
     assert "Late: planned end date" in as_eqa and "insights_risk_flag" not in as_eqa
     assert reverse("insights_risk_flag", args=[enrolment.pk]) not in as_eqa
+
+
+def test_a_long_report_table_is_shown_a_page_at_a_time_and_the_export_keeps_every_row(personas, centre, tiny_report,
+                                                                                        monkeypatch):
+    from insights import views
+
+    monkeypatch.setattr(views, "TABLE_PAGE_SIZE", 1)  # the tiny report has a row per enrolment: 4 here
+    page = client_for(personas.admin).get(report_url()).content.decode()
+    table = page[page.index('class="mi-table"'):]
+    body = table[table.index("<tbody>"):table.index("</tbody>")]
+    assert body.count("<tr>") == 1
+    assert "Rows 1–1 of 4; the exports have every row." in page
+    export = client_for(personas.admin).get(reverse("insights_export", args=["tiny", "csv"]))
+    assert b"".join(export.streaming_content if export.streaming else [export.content]).count(b"\n") >= 5
