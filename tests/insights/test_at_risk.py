@@ -1,4 +1,4 @@
-from accounts.pseudonyms import Masking, masked, pseudonym_of
+from accounts.pseudonyms import Masking, hidden, masked, pseudonym_of
 from insights.flags.services import risk_flag_add
 from insights.reports import at_risk
 from insights.reports.base import Filters
@@ -121,3 +121,19 @@ def test_at_risk_rows_name_learners_as_the_reader_may_see_them(personas):
     names = [row[0] for row in rows]
     assert expected and expected in names
     assert "Off Off" not in names and not any("@" in name for name in names)
+
+
+def test_a_nameless_learner_is_listed_by_email_unless_the_reader_may_not_see_contact_details(personas):
+    # Names are written out without loading users for learners no masking covers: the rule must stay
+    # `display_name`'s (full name, else email), and a covered learner still goes through the masking.
+    w = _centre(personas)
+    person = w["off"].learner
+    person.first_name = person.last_name = ""
+    person.save()
+    assert person.email in [row[0] for row in at_risk.compute(Enrolment.objects.all(), filters=Filters(),
+                                                              today=TODAY).rows]
+    learners = Enrolment.objects.values_list("learner_id", "learner__email", "learner__first_name",
+                                             "learner__last_name")
+    with masked(Masking(load_learners=lambda: list(learners), hide_contact=True)):
+        names = [row[0] for row in at_risk.compute(Enrolment.objects.all(), filters=Filters(), today=TODAY).rows]
+    assert hidden() in names and person.email not in names and "Quiet Quiet" in names
