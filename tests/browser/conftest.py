@@ -1,6 +1,7 @@
 """Headless Chromium at a phone's size, driving LEAP served by pytest-django's live server."""
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 
@@ -74,3 +75,43 @@ def phone(browser, live_server, transactional_db, settings, tmp_path) -> Iterato
     page = context.new_page()
     yield page
     context.close()
+
+
+LAPTOP = {"viewport": {"width": 1280, "height": 800}}
+
+
+@pytest.fixture
+def laptop(browser, live_server, transactional_db, settings, tmp_path) -> Iterator:
+    """A function opening a new laptop-sized page (a fresh context each time: one per person signed in)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    contexts = []
+
+    def new_page():
+        context = browser.new_context(base_url=live_server.url, **LAPTOP)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page, email: str, secret: str) -> None:
+    """Sign a demo person in with their password and a TOTP code from their secret."""
+    from playwright.sync_api import expect
+
+    from leap import demo
+
+    page.goto("/accounts/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    page.locator("input[name=code]").fill(demo.current_totp_code(secret))
+    page.get_by_role("button", name=re.compile(r"^sign in$", re.IGNORECASE)).click()
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Home")).to_be_visible()
+
+
+def secret_of(logins, email: str) -> str:
+    return next(secret for person, secret in logins if person.email == email)

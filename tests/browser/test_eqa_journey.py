@@ -6,7 +6,6 @@ on the grant's activity page and the signed report waiting to be acknowledged. S
 
 import re
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from centres.services import membership_grant
 from leap import demo
 from moderation.external.reports.models import EqaChecklistItem, EqaReport
 from moderation.models import EqaGrant, Sample, SamplingPlan
+from tests.browser.conftest import LAPTOP, secret_of, sign_in
 
 try:
     from playwright.sync_api import expect
@@ -28,43 +28,11 @@ except ImportError:  # the browser fixture skips (or fails under LEAP_REQUIRE_SE
 
 pytestmark = pytest.mark.services
 SCREENSHOTS = Path(tempfile.gettempdir())
-LAPTOP = {"viewport": {"width": 1280, "height": 800}}
 LAPTOP_SIZE = LAPTOP["viewport"]
 PHONE_SIZE = {"width": 390, "height": 844}
 EQA_EMAIL = f"verifier@{demo.DOMAIN}"
 EQA_NAME = "Dana Fischer"
 AWARDING_BODY = "Pearson"
-
-
-@pytest.fixture
-def laptop(browser, live_server, transactional_db, settings, tmp_path) -> Iterator:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    contexts = []
-
-    def new_page():
-        context = browser.new_context(base_url=live_server.url, **LAPTOP)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield new_page
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page, email: str, secret: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    page.locator("input[name=code]").fill(demo.current_totp_code(secret))
-    page.get_by_role("button", name=re.compile(r"^sign in$", re.IGNORECASE)).click()
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Home")).to_be_visible()
-
-
-def secret_of(logins, email: str) -> str:
-    return next(secret for person, secret in logins if person.email == email)
 
 
 def shoot(page, name: str) -> None:

@@ -4,7 +4,6 @@ an action and signs; the assessor then sees the action on their home page."""
 
 import re
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from assessment.services import review_decide, review_start
 from leap import demo
 from moderation.models import Sample, SampleAction, SamplingPlan
 from portfolios.models import Evidence
+from tests.browser.conftest import secret_of, sign_in
 
 try:
     from playwright.sync_api import expect
@@ -22,40 +22,8 @@ except ImportError:  # the browser fixture skips (or fails under LEAP_REQUIRE_SE
 
 pytestmark = pytest.mark.services
 SCREENSHOTS = Path(tempfile.gettempdir())
-LAPTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE_SIZE = {"width": 390, "height": 844}
 ACTION = "Observe Tom keeping the temperature log in a live service and record it against 1.1."
-
-
-@pytest.fixture
-def laptop(browser, live_server, transactional_db, settings, tmp_path) -> Iterator:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    contexts = []
-
-    def new_page():
-        context = browser.new_context(base_url=live_server.url, **LAPTOP)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield new_page
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page, email: str, secret: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    page.locator("input[name=code]").fill(demo.current_totp_code(secret))
-    page.get_by_role("button", name=re.compile(r"^sign in$", re.IGNORECASE)).click()
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Home")).to_be_visible()
-
-
-def secret_of(logins, email: str) -> str:
-    return next(secret for person, secret in logins if person.email == email)
 
 
 def new_work_to_sample() -> None:
