@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench setup migrate demo totp lint clean
+.PHONY: run test bench setup migrate demo totp lint clean screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("LEAP needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -41,3 +41,6 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3
+
+screenshots: setup
+	$(PY) -m tests.screenshots

@@ -7,6 +7,8 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
+from notifications.branding import acting_in
+
 from .access import LeapContext
 
 MFA_SESSION_KEY = "leap_mfa_ok"
@@ -16,12 +18,12 @@ MFA_SETUP_URL_NAMES = frozenset({
     "mfa_index", "mfa_activate_totp", "mfa_view_recovery_codes", "mfa_generate_recovery_codes",
     "mfa_download_recovery_codes", "mfa_reauthenticate", "account_reauthenticate", "account_logout",
     "account_login", "account_email_verification_sent", "account_confirm_email", "set_language",
-    "healthz", "javascript-catalog",
+    "healthz", "javascript-catalog", "web_manifest", "centre_brand_css",
 })
 # Files a browser fetches by itself (icons, manifest, robots): never sent to the setup page, whose every visit
 # used to draw a new secret, so that the code for the secret on screen was refused.
 BROWSER_FILES = re.compile(
-    r"^/(favicon\.ico|apple-touch-icon[\w.-]*\.png|site\.webmanifest|manifest\.json|robots\.txt|browserconfig\.xml)$")
+    r"^/(favicon\.ico|apple-touch-icon[\w.-]*\.png|site\.webmanifest|manifest\.json|manifest\.webmanifest|robots\.txt|browserconfig\.xml)$")
 
 
 class CurrentCentreMiddleware:
@@ -30,7 +32,8 @@ class CurrentCentreMiddleware:
 
     def __call__(self, request):
         request.leap = LeapContext(request)
-        return self.get_response(request)
+        with acting_in(lambda: request.leap.centre):  # the brand of the emails this request sends
+            return self.get_response(request)
 
 
 def staff_has_second_factor(request) -> bool:

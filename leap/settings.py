@@ -38,7 +38,9 @@ if PRODUCTION:
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="") or _embedded_secret_key()
 
-DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+# Off unless LEAP_DEBUG=1, on a laptop too: a mistyped address shows LEAP's 404 page, never Django's list of
+# URLs, and an error shows LEAP's 500 page, never settings or source code.
+DEBUG = env.bool("LEAP_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
@@ -102,7 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "centres.context_processors.navigation",
-                "moderation.dashboards.context_processors.iqa_navigation",
+                "leap.navigation.navigation",
                 "leap.security.csp_nonce",
             ],
         },
@@ -146,6 +148,11 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"  # never served directly: files go out through views that check access
 MEDIA_ROOT = VAR_DIR / "media"
+if not PRODUCTION:
+    # Embedded, whitenoise serves /static/ straight from the source folders (no collectstatic) and sees edits at
+    # once, with DEBUG off as with it on. Production serves what collectstatic gathered in STATIC_ROOT.
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
 
 S3_BUCKET = env.str("S3_BUCKET", default="")
 if S3_BUCKET:
@@ -251,7 +258,9 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_SESSION_REMEMBER = None
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "LEAP: "
+# The name sign-in emails (password reset, email confirmation) give the site, in their subject and their text.
+LEAP_SITE_NAME = env.str("LEAP_SITE_NAME", default="LEAP")
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"{LEAP_SITE_NAME}: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
@@ -265,7 +274,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_FORMS = {"activate_totp": "accounts.forms.ActivateTOTPForm"}  # one secret per session until activated
-MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="LEAP")
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default=LEAP_SITE_NAME)
 MFA_RECOVERY_CODE_COUNT = 10
 MFA_TOTP_TOLERANCE = 1  # accept the code of the previous or next 30 s period: phone clocks drift
 

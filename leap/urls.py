@@ -6,8 +6,9 @@ from django.urls import include, path
 
 from accounts.access import public
 
+from . import navigation, pwa
 from .health import healthz
-from .views import home
+from .views import home, my_progress
 
 admin.autodiscover()
 admin.site.login = secure_admin_login(admin.site.login)  # staff sign in through allauth, with their second factor
@@ -31,6 +32,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("notifications/", include("notifications.urls")),
     path("qualifications/", include("qualifications.urls")),
+    path("progress/", my_progress, name="my_progress"),  # portfolios' progress with badges' awards
     path("", include("portfolios.urls")),
     path("assessment/", include("assessment.urls")),
     path("moderation/", include("moderation.urls")),
@@ -38,6 +40,9 @@ urlpatterns = [
     path("insights/", include("insights.urls")),
     path("django-admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("add-evidence/", navigation.add_evidence, name="add_evidence"),
+    path("manifest.webmanifest", pwa.manifest, name="web_manifest"),
+    path("centre-style/<slug:slug>.css", pwa.brand_css, name="centre_brand_css"),
     path("favicon.ico", icon("favicon.ico"), name="favicon"),
     path("apple-touch-icon.png", icon("apple-touch-icon.png"), name="apple_touch_icon"),
     path("apple-touch-icon-precomposed.png", icon("apple-touch-icon.png"), name="apple_touch_icon_precomposed"),

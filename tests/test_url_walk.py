@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from assessment.comment_bank.services import comment_snippet_create
 from assessment.services import review_decide, review_start, unit_sign_off
 from badges.certificates.services import certificate_issue
 from badges.models import IssuerKey, Showcase
@@ -94,6 +95,12 @@ CASES = {
     "invitation_accept": Case("invitation_token"),
     "set_language": Case(method="post"),
     "welcome_set_password": Case("welcome_uid welcome_token"),
+    # platform administration (centres/platform): superusers only, so every persona of a centre gets 404; a
+    # centre's logo is public, like its badges
+    **{name: Case(ok=set()) for name in ("platform_centres", "platform_centre_create")},
+    "platform_centre_edit": Case("centre", ok=set()),
+    "platform_centre_invite": Case("centre", method="post", ok=set()),
+    "centre_logo": Case("centre"),
     # qualifications
     "qualification_list": Case(), "qualification_create": Case(), "qualification_import": Case(),
     **{name: Case("version", ok=CENTRE_STAFF) for name in (
@@ -126,6 +133,8 @@ CASES = {
     "plan_start": Case("enrolment", method="post", ok=MANAGERS, forbidden={L, M, E}),
     "plan_item_delete": Case("enrolment plan_item", method="post", ok=MANAGERS, forbidden={L, M, E}),
     "plan_sign": Case("enrolment plan_number", method="post", ok={L, A}, forbidden={M, E, C}),  # the two parties
+    # home figures: an assessor's plans to sign (the role rule alone decides; each assessor lists their own)
+    "plans_to_sign": Case(),
     # evidence
     "my_portfolio": Case(),
     "portfolio": Case("enrolment", ok=READERS),
@@ -161,6 +170,9 @@ CASES = {
     "award_baked_ob2": Case("award", ok=OWNER),
     "award_baked_ob3": Case("award", ok=OWNER),
     "award_sharing": Case("award", method="post", ok=OWNER),
+    # badge sharing: the question about the learner's name on public pages (the share target here is "ob2")
+    "award_share": Case("award award_format", ok=OWNER),
+    "public_name_setting": Case(method="post"),
     "wallet": Case(), "showcase_settings": Case(),
     "certificate_list": Case(),
     "certificate_pdf": Case("certificate", ok={L, *CENTRE_STAFF}),
@@ -255,6 +267,11 @@ CASES = {
     **{name: Case("eqa_checklist_item", method="post", ok={C}) for name in (
         "eqa_checklist_item_move", "eqa_checklist_item_active")},
     "eqa_action_done": Case("eqa_action_point", method="post", ok={A, C}),
+    # navigation and the installable app (leap/navigation.py, leap/pwa.py): "Add evidence" is for learners
+    "add_evidence": Case(ok={L, L2}, forbidden={A, A2, M, E, C, X}), "centre_brand_css": Case("centre_slug"),
+    # comment bank (assessment/comment_bank): assessors and centre admins keep one; the world's comment is A's own
+    "comment_bank": Case(), "comment_bank_add": Case(),
+    **{name: Case("comment_snippet", ok={A}) for name in ("comment_bank_edit", "comment_bank_delete")},
 }
 
 
@@ -279,6 +296,7 @@ class World:
                          M: p.moderator, E: p.external_moderator, C: p.admin,
                          X: staff(p.other_centre, Role.CENTRE_ADMIN)}
         self.centre = p.centre.pk
+        self.centre_slug = p.centre.slug
         version = make_spec(p.centre, units=2, outcomes=1, criteria=2)
         enrolment = make_enrolment(p.learner, p.assessor, version)
         units = list(version.units.order_by("position"))
@@ -380,6 +398,8 @@ class World:
         eqa_report_sign(report=report, actor=p.external_moderator, typed_name=p.external_moderator.get_full_name())
         self.eqa_report, self.eqa_judgement, self.eqa_action_point = report.pk, judgement.pk, action_point.pk
         self.eqa_checklist_item = EqaChecklistItem.objects.filter(centre=p.centre).first().pk
+        # The comment bank (assessment/comment_bank): one personal comment of A's.
+        self.comment_snippet = comment_snippet_create(centre=p.centre, actor=p.assessor, text="Date each entry.").pk
 
     @staticmethod
     def _approved_strategy(p, version):
@@ -468,7 +488,7 @@ def test_every_persona_gets_what_the_rule_of_every_url_says(personas):
 
 # What an external moderator without a grant in effect still reaches: their own account, nothing of any centre.
 OWN_ACCOUNT_PAGES = {"home", "centre_switch", "join_centre", "profile", "notification_list", "notification_read_all",
-                     "my_portfolio", "wallet", "showcase_settings"}
+                     "my_portfolio", "wallet", "showcase_settings", "public_name_setting"}
 
 
 def walk_as_grantless_external_moderator(world: World, client: Client) -> list[str]:

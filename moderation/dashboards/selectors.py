@@ -295,3 +295,12 @@ def open_plan_items(*, centre: Centre, moderator: User | None, assessor: User | 
     items = PlanItem.objects.filter(plan__centre=centre, plan__current=True, removed_at__isnull=True,
                                     moderator=moderator).exclude(Exists(item_samples()))
     return items.filter(assessor=assessor) if assessor is not None else items
+
+
+def moderator_items_due_count(*, centre: Centre, moderator: User) -> int:
+    """The navigation's "samples due" for a moderator: items of the centre's current plans, in a cycle that has
+    started, not removed and not yet sampled, assigned to them or to no moderator. One count query."""
+    items = PlanItem.objects.filter(plan__centre=centre, plan__current=True, removed_at__isnull=True,
+                                    plan__cycle_start__lte=timezone.localdate())
+    return (items.filter(Q(moderator=moderator) | Q(moderator__isnull=True))
+            .exclude(Exists(item_samples())).count())

@@ -1,9 +1,11 @@
 """Headless Chromium at a phone's size, driving LEAP served by pytest-django's live server."""
 
+import json
 import os
 import re
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +25,8 @@ POLICY_MESSAGES = ("Content Security Policy", "Permissions-Policy header")
 
 
 class CspWatchedBrowser:
-    """The browser, whose every new context reports CSP violations to CSP_VIOLATIONS."""
+    """The browser, whose every new context reports CSP violations to CSP_VIOLATIONS and has each page it loads
+    checked by axe-core (asserted when the context is closed)."""
 
     def __init__(self, browser):
         self._browser = browser
@@ -31,6 +34,15 @@ class CspWatchedBrowser:
     def new_context(self, **kwargs):
         context = self._browser.new_context(**kwargs)
         context.on("console", _record_csp_violation)
+        audit = AxeAudit(context)
+        close = context.close
+
+        def close_after_audit(*args, **kwargs):
+            try:
+                audit.finish()
+            finally:
+                close(*args, **kwargs)
+        context.close = close_after_audit
         return context
 
     def __getattr__(self, name):
@@ -49,6 +61,79 @@ def no_csp_violations() -> Iterator[None]:
     yield
     found, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
     assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)
+
+
+# axe-core (installed by tests/node's package.json) checks every page a browser test visits: each page of a
+# context runs it when loaded and reports back; a page left before its report came is opened again at the end.
+# Critical and serious violations fail the test.
+AXE_JS = Path(__file__).resolve().parents[1] / "node" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_FAILING_IMPACTS = ("critical", "serious")
+AXE_RUNNER = """
+(() => {
+  if (window.top !== window || document.contentType !== 'text/html' || !location.protocol.startsWith('http')) return;
+  const run = () => {
+    if (!window.axe || !window.__leapAxeReport) return;
+    window.axe.run(document, {resultTypes: ['violations']}).then((result) => {
+      const found = result.violations.filter((v) => %(impacts)s.includes(v.impact)).map((v) => ({
+        id: v.id, impact: v.impact, help: v.help,
+        targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ' ' + (n.failureSummary || '').split('\\n')[1]),
+      }));
+      window.__leapAxeReport({url: location.href, violations: found});
+    });
+  };
+  if (document.readyState === 'complete') setTimeout(run, 0);
+  else window.addEventListener('load', () => setTimeout(run, 0));
+})();
+"""
+
+
+class AxeAudit:
+    """Runs axe-core on every HTML page loaded in `context`; `finish()` asserts none had a serious violation."""
+
+    def __init__(self, context):
+        if not AXE_JS.is_file():
+            need_service(f"axe-core is missing ({AXE_JS}): run `npm ci --prefix tests/node`")
+        self.context = context
+        self.loaded: list[str] = []
+        self.reported: dict[str, list[dict]] = {}
+        context.expose_binding("__leapAxeReport", self._report)
+        runner = AXE_RUNNER % {"impacts": json.dumps(list(AXE_FAILING_IMPACTS))}
+        context.add_init_script(script=AXE_JS.read_text(encoding="utf-8") + "\n" + runner)
+        context.on("page", self._watch)
+
+    def _watch(self, page) -> None:
+        page.on("load", lambda p: self.loaded.append(p.url))
+
+    def _report(self, source, data) -> None:
+        self.reported.setdefault(data["url"], []).extend(data["violations"])
+
+    def finish(self) -> None:
+        pages = [p for p in self.context.pages if not p.is_closed()]
+        for page in pages:  # the last page of each tab: give its report a moment to arrive
+            for _ in range(40):
+                if page.url in self.reported or not page.url.startswith("http"):
+                    break
+                page.wait_for_timeout(50)
+        missed = [url for url in dict.fromkeys(self.loaded) if url.startswith("http") and url not in self.reported]
+        if missed:
+            page = self.context.new_page()
+            for url in missed:
+                try:
+                    page.goto(url, wait_until="load")
+                except Exception:  # noqa: BLE001 - a download or a page that no longer exists: nothing to check
+                    continue
+                for _ in range(60):
+                    if page.url in self.reported:
+                        break
+                    page.wait_for_timeout(50)
+            page.close()
+        failures = [f"{url}: [{v['impact']}] {v['id']} ({v['help']}) at {'; '.join(v['targets'])}"
+                    for url, violations in self.reported.items() for v in violations]
+        if os.environ.get("LEAP_AXE") == "report":
+            if failures:
+                print("axe-core violations:\n" + "\n".join(dict.fromkeys(failures)))
+            return
+        assert not failures, "axe-core found accessibility violations:\n" + "\n".join(dict.fromkeys(failures))
 
 
 @pytest.fixture(scope="session")
@@ -110,8 +195,25 @@ def sign_in(page, email: str, secret: str) -> None:
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
     page.locator("input[name=code]").fill(demo.current_totp_code(secret))
     page.get_by_role("button", name=re.compile(r"^sign in$", re.IGNORECASE)).click()
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Home")).to_be_visible()
+    expect(page.locator("details.menu > summary")).to_be_visible()  # signed in: the header's menu is there
 
 
 def secret_of(logins, email: str) -> str:
     return next(secret for person, secret in logins if person.email == email)
+
+
+def nav_link(page, name: str):
+    """A place in the navigation, wherever this screen shows it: the top bar on a wide screen, else the menu
+    (opened here). Returns the link, visible."""
+    top = page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=False)
+    if top.count() and top.first.is_visible():
+        return top.first
+    menu = page.locator("details.menu")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    return page.get_by_role("navigation", name="All pages").get_by_role("link", name=name).first
+
+
+def go_to(page, name: str) -> None:
+    """Follow a place in the navigation (see `nav_link`)."""
+    nav_link(page, name).click()

@@ -21,6 +21,7 @@ from portfolios.evidence.services import (
 from portfolios.models import AchievedCriterion, EnrolmentUnit, Evidence
 from qualifications.models import AssessmentCriterion
 from tests.accounts.test_sign_in_and_second_factor import totp_now
+from tests.browser.conftest import nav_link
 from tests.factories import PASSWORD
 from tests.portfolios.evidence_samples import jpeg_bytes
 from tests.portfolios.factories import make_enrolment, make_spec
@@ -73,7 +74,7 @@ def sign_in_with_code(page, user) -> None:
     secret = decrypt(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"])
     page.locator("input[name=code]").fill(totp_now(secret))
     page.get_by_role("button", name=re.compile(r"^sign in$", re.IGNORECASE)).click()  # not "Cancel"
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Caseload")).to_be_visible()
+    expect(nav_link(page, "Caseload")).to_be_visible()
 
 
 def test_assessor_reviews_accepts_and_signs_off_a_unit_on_a_tablet(tablet, personas, mailoutbox, settings):

@@ -19,7 +19,7 @@ from centres.services import membership_grant
 from leap import demo
 from moderation.external.reports.models import EqaChecklistItem, EqaReport
 from moderation.models import EqaGrant, Sample, SamplingPlan
-from tests.browser.conftest import LAPTOP, secret_of, sign_in
+from tests.browser.conftest import LAPTOP, go_to, secret_of, sign_in
 
 try:
     from playwright.sync_api import expect
@@ -68,7 +68,7 @@ def test_the_admin_gives_eqa_access_and_the_eqa_reads_a_sampled_unit_and_signs_a
     # 1. The admin, from the navigation: EQA access, a new grant over the plan's learners, 14 days by default.
     admin_page = laptop()
     sign_in(admin_page, demo.ADMIN.email, secret_of(logins, demo.ADMIN.email))
-    admin_page.get_by_role("navigation", name="Main").get_by_role("link", name="EQA access").click()
+    go_to(admin_page, "EQA access")
     expect(admin_page.get_by_role("heading", name="EQA access", level=1)).to_be_visible()
     admin_page.get_by_role("link", name="Give EQA access").click()
     expect(admin_page.get_by_role("heading", name="Give EQA access", level=1)).to_be_visible()
@@ -88,7 +88,7 @@ def test_the_admin_gives_eqa_access_and_the_eqa_reads_a_sampled_unit_and_signs_a
     expect(admin_page.locator(".badge-pill", has_text="Active")).to_be_visible()
     expect(admin_page.get_by_role("row", name=re.compile(learner_name))).to_be_visible()
     shoot(admin_page, "grant-detail")
-    admin_page.get_by_role("link", name="EQA access").first.click()
+    go_to(admin_page, "EQA access")
     row = admin_page.get_by_role("row", name=re.compile(EQA_NAME))
     expect(row).to_contain_text("Active")
     expect(row).to_contain_text(AWARDING_BODY)
@@ -122,7 +122,7 @@ def test_the_admin_gives_eqa_access_and_the_eqa_reads_a_sampled_unit_and_signs_a
     shoot(page, "iqa-sample")
 
     # The EQA report: started, the unit judged, every checklist item rated, signed with the typed name.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="EQA report").click()
+    go_to(page, "EQA report")
     page.get_by_role("link", name="Start a report").click()
     page.get_by_label("Basis for the sample").fill("The IQA plan's signed samples, one unit per assessor.")
     page.get_by_role("button", name="Start the report").click()

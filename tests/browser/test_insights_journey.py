@@ -10,7 +10,7 @@ import pytest
 from leap import demo
 from portfolios.models import Enrolment
 
-from .conftest import PHONE
+from .conftest import PHONE, go_to
 from .test_moderator_journey import secret_of, sign_in
 
 try:
@@ -42,7 +42,7 @@ def test_the_centre_admin_follows_a_headline_figure_to_its_learners_on_a_phone_a
 
     # Home shows the centre at a glance; the navigation leads to every report.
     expect(page.get_by_role("heading", name="The centre at a glance")).to_be_visible()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
+    go_to(page, "Reports")
     expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
     figure = card(page, "In learning", within=".mi-headlines")
     expect(figure.locator(".mi-figure-value")).to_have_text(str(in_learning))

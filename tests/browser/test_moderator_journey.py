@@ -13,7 +13,7 @@ from assessment.services import review_decide, review_start
 from leap import demo
 from moderation.models import Sample, SampleAction, SamplingPlan
 from portfolios.models import Evidence
-from tests.browser.conftest import secret_of, sign_in
+from tests.browser.conftest import go_to, nav_link, secret_of, sign_in
 
 try:
     from playwright.sync_api import expect
@@ -43,7 +43,7 @@ def test_the_moderator_samples_a_unit_and_the_assessor_sees_the_action(laptop):
     sign_in(page, demo.MODERATOR_EMAIL, secret_of(logins, demo.MODERATOR_EMAIL))
 
     # The dashboard, from the navigation: the demo's two signed samples and one open action are counted.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Moderation").click()
+    go_to(page, "Moderation")
     expect(page.get_by_role("heading", name="Moderation: my sampling")).to_be_visible()
     expect(page.get_by_role("heading", name="How these numbers are worked out")).to_be_visible()
     page.screenshot(path=SCREENSHOTS / "leap-iqa-dashboard-laptop.png", full_page=True)
@@ -104,6 +104,5 @@ def test_the_moderator_samples_a_unit_and_the_assessor_sees_the_action(laptop):
     assert open_actions == 2
     expect(assessor_page.get_by_role("heading", name="IQA: 2 open actions")).to_be_visible()
     expect(assessor_page.get_by_text(ACTION)).to_be_visible()
-    nav = assessor_page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link", name="My samples 2 open IQA actions")).to_be_visible()
+    expect(nav_link(assessor_page, "My samples 2 open IQA actions")).to_be_visible()
     assessor_page.screenshot(path=SCREENSHOTS / "leap-iqa-assessor-home.png", full_page=True)

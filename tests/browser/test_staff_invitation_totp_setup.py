@@ -13,7 +13,7 @@ from accounts.models import User
 from centres.models import Role
 from centres.services import staff_invite
 from tests.accounts.test_sign_in_and_second_factor import totp_now
-from tests.browser.conftest import CSP_VIOLATIONS, PHONE
+from tests.browser.conftest import CSP_VIOLATIONS, PHONE, nav_link
 
 try:
     from playwright.sync_api import expect
@@ -83,7 +83,7 @@ def test_an_invited_assessor_sets_up_totp_on_a_phone_while_the_favicon_loads(bro
         expect(page.get_by_text("Incorrect code")).to_have_count(0)
         expect(page.get_by_role("heading", name="Recovery Codes")).to_be_visible()
         page.goto("/")
-        expect(page.get_by_role("link", name="Caseload", exact=True)).to_be_visible()
+        expect(nav_link(page, "Caseload")).to_be_visible()
     finally:
         context.close()
         request_started.disconnect(record)

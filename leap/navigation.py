@@ -1,0 +1,186 @@
+"""The navigation: which places a person's roles give them, in what order, with which counts.
+
+One list of items per request, built lazily by the `navigation` context processor and rendered three ways by
+`templates/includes/nav.html`: the top bar (wide screens: the primary items), the menu (a phone: every item;
+wide screens: the rest) and, for learners, the bottom tab bar. Counts are callables, so a page that shows no
+navigation (an error page, a PDF) asks nothing, and each count is one query at most, asked once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.access import signed_in
+from centres.access import role_required
+from centres.models import Role
+
+from .pwa import header_colour
+
+# Wide screens show at most this many items in the top bar; the rest sit in the menu under "More".
+PRIMARY_LIMIT = 7
+
+
+@dataclass
+class NavItem:
+    key: str
+    label: str
+    url: str
+    icon: str
+    count: Callable[[], int] | None = None
+    count_label: str = ""  # what the count counts, for screen readers: "items waiting"
+    primary: bool = False
+    current: bool = field(default=False)
+    short: str = ""  # the tab bar's label, where the full one is too long for a fifth of a phone
+
+    @property
+    def short_label(self) -> str:
+        return self.short or self.label
+
+
+class Navigation:
+    def __init__(self, request: HttpRequest):
+        self.request = request
+        self.leap = request.leap
+
+    @cached_property
+    def items(self) -> list[NavItem]:
+        items = self._items()
+        primaries = [i for i in items if i.primary][:PRIMARY_LIMIT]
+        for item in items:
+            item.primary = item in primaries
+        path = self.request.path
+        matches = [i for i in items if i.url == path or (i.url != "/" and path.startswith(i.url))]
+        if matches:
+            max(matches, key=lambda i: len(i.url)).current = True
+        return items
+
+    @cached_property
+    def tabs(self) -> list[NavItem]:
+        """The learner's bottom tab bar: only for a person who is a learner and nothing else at this centre."""
+        roles = set(self.leap.roles)
+        if roles != {Role.LEARNER}:
+            return []
+        keys = ("home", "portfolio", "add_evidence", "progress", "badges")
+        by_key = {i.key: i for i in self.items}
+        return [by_key[k] for k in keys if k in by_key]
+
+    @property
+    def more(self) -> list[NavItem]:
+        return [i for i in self.items if not i.primary]
+
+    def _items(self) -> list[NavItem]:
+        leap = self.leap
+        roles = set(leap.roles)
+        staff = roles & {Role.ASSESSOR, Role.MODERATOR, Role.EXTERNAL_MODERATOR, Role.CENTRE_ADMIN}
+        items = [NavItem("home", _("Home"), reverse("home"), "house", primary=True)]
+        if Role.LEARNER in roles:
+            items += [
+                NavItem("portfolio", _("My portfolio"), reverse("my_portfolio"), "folder-open", primary=True,
+                        short=_("Portfolio")),
+                NavItem("add_evidence", _("Add evidence"), reverse("add_evidence"), "circle-plus", primary=True,
+                        short=_("Add")),
+                NavItem("progress", _("My Progress"), reverse("my_progress"), "chart-no-axes-column", primary=True,
+                        short=_("Progress")),
+                NavItem("badges", _("Badges"), reverse("wallet"), "award", primary=True),
+            ]
+        if not staff or leap.centre is None:
+            return items
+        if Role.ASSESSOR in roles:
+            items.append(NavItem("queue", _("Queue"), reverse("assessment_queue"), "inbox", primary=True,
+                                 count=self._once(self._queue_count), count_label=_("items waiting")))
+        if roles & {Role.MODERATOR, Role.CENTRE_ADMIN}:
+            items.append(NavItem("moderation", _("Moderation"), reverse("iqa_dashboard"), "clipboard-check",
+                                 primary=True, count=self._once(self._samples_due_count) if Role.MODERATOR in roles
+                                 else None, count_label=_("samples due")))
+        if Role.ASSESSOR in roles:
+            items.append(NavItem("my_samples", _("My samples"), reverse("iqa_my_samples"), "list-checks",
+                                 primary=True, count=self.open_action_count, count_label=_("open IQA actions")))
+        if Role.EXTERNAL_MODERATOR in roles:
+            items += [
+                NavItem("iqa_plans", _("IQA plans"), reverse("iqa_plan_list"), "clipboard-check", primary=True),
+                NavItem("eqa_report", _("EQA report"), reverse("eqa_mine_reports"), "file-text", primary=True),
+                NavItem("eqa_packs", _("Sample packs"), reverse("eqa_mine_packs"), "file-archive", primary=True),
+            ]
+        items += [
+            NavItem("caseload", _("Caseload"), reverse("caseload"), "users", primary=Role.ASSESSOR in roles),
+            NavItem("learners", _("Learners"), reverse("learner_list"), "graduation-cap", primary=True),
+            NavItem("reports", _("Reports"), reverse("insights_home"), "chart-column", primary=True),
+        ]
+        if Role.CENTRE_ADMIN in roles:
+            items += [
+                NavItem("staff", _("Staff"), reverse("staff_list"), "user-plus", primary=True),
+                NavItem("workload", _("Workload"), reverse("assessment_workload"), "briefcase"),
+            ]
+        items.append(NavItem("qualifications", _("Qualifications"), reverse("qualification_list"), "book-open"))
+        if roles & {Role.CENTRE_ADMIN, Role.ASSESSOR}:
+            items.append(NavItem("badge_classes", _("Badges"), reverse("badge_class_list"), "award"))
+        if Role.CENTRE_ADMIN in roles:
+            items += [
+                NavItem("certificates", _("Certificates"), reverse("certificate_list"), "scroll-text"),
+                NavItem("eqa_access", _("EQA access"), reverse("eqa_grant_list"), "key-round"),
+                NavItem("centre_settings", _("Centre settings"), reverse("centre_settings"), "settings"),
+            ]
+        return items
+
+    @staticmethod
+    def _once(function: Callable[[], int]) -> Callable[[], int]:
+        box: list[int] = []
+
+        def value() -> int:
+            if not box:
+                box.append(function())
+            return box[0]
+        return value
+
+    def _queue_count(self) -> int:
+        from assessment.queue_selectors import waiting_evidence
+
+        return waiting_evidence(centre=self.leap.centre, assessor=self.request.user).count()
+
+    def _samples_due_count(self) -> int:
+        from moderation.dashboards.selectors import moderator_items_due_count
+
+        return moderator_items_due_count(centre=self.leap.centre, moderator=self.request.user)
+
+    @cached_property
+    def open_action_count(self) -> Callable[[], int]:
+        """The assessor's open IQA actions (the home page shows the same number): one query, asked once."""
+        from moderation.dashboards.selectors import assessor_open_action_count
+
+        def count() -> int:
+            if self.leap.centre is None or not self.leap.has(Role.ASSESSOR):
+                return 0
+            return assessor_open_action_count(centre=self.leap.centre, assessor=self.request.user)
+        return self._once(count)
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or getattr(request, "leap", None) is None:
+        return {}
+    nav = Navigation(request)
+    centre = request.leap.centre
+    return {"nav": nav, "iqa_open_action_count": nav.open_action_count,
+            "theme_colour": header_colour(centre) if centre is not None else None}
+
+
+@signed_in
+@role_required(Role.LEARNER)
+def add_evidence(request: HttpRequest) -> HttpResponse:
+    """The tab bar's "Add evidence": straight to the form when the learner has one open course, else a choice
+    (which says so when there is none)."""
+    from portfolios.models import Enrolment
+
+    enrolments = list(Enrolment.objects.filter(learner=request.user, centre=request.leap.centre)
+                      .exclude(status__in=[Enrolment.Status.WITHDRAWN, Enrolment.Status.COMPLETED])
+                      .select_related("version"))
+    if len(enrolments) == 1:
+        return redirect("evidence_new", pk=enrolments[0].pk)
+    return render(request, "portfolios/portfolio_choose.html", {"enrolments": enrolments, "adding": True})
