@@ -2,8 +2,8 @@
 
 Both are public (a centre's name and colour are on its public badge pages anyway) and cacheable. The colour
 reaches pages as a stylesheet, not a style attribute, because the CSP allows no inline style. A colour that
-white text cannot be read on falls back to LEAP's own blue. The bar is 5:1 against white, so the colour also
-reads as link text on the page's light grey background (4.5:1 there).
+white text cannot be read on (under 4.5:1, which the centre's forms refuse, but older data may hold) falls back to
+LEAP's own blue; one under 5:1 gives links its darker shade, so they still reach 4.5:1 on the light grey page.
 """
 
 import json
@@ -15,6 +15,7 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from accounts.access import public
+from centres.branding import MIN_CONTRAST_WITH_WHITE, contrast_with_white
 from centres.models import Centre
 
 DEFAULT_COLOUR = "#0b5cab"
@@ -22,23 +23,10 @@ DEFAULT_BACKGROUND = "#f4f5f7"
 HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
 
-def _luminance(colour: str) -> float:
-    def channel(value: int) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def contrast_with_white(colour: str) -> float:
-    """WCAG contrast ratio of white text on `colour`: (1.05) / (L + 0.05)."""
-    return 1.05 / (_luminance(colour) + 0.05)
-
-
 def header_colour(centre: Centre | None) -> str:
-    """The centre's main colour where white text on it reaches 5:1, else LEAP's default."""
+    """The centre's main colour where white text on it reaches 4.5:1, else LEAP's default."""
     colour = (centre.brand_colour if centre else "") or ""
-    if HEX.fullmatch(colour) and contrast_with_white(colour) >= 5:
+    if HEX.fullmatch(colour) and contrast_with_white(colour) >= MIN_CONTRAST_WITH_WHITE:
         return colour.lower()
     return DEFAULT_COLOUR
 
@@ -86,6 +74,8 @@ def brand_css(request: HttpRequest, slug: str) -> HttpResponse:
     centre = get_object_or_404(Centre.objects.only("brand_colour"), slug=slug)
     colour = header_colour(centre)
     css = f":root {{ --brand: {colour}; --brand-dark: {_darker(colour)}; }}\n"
+    if contrast_with_white(colour) < 5:
+        css += "a, button.link { color: var(--brand-dark); }\n"
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "public, max-age=86400"  # the link carries the colour, so a change is a new URL
     return response

@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from centres.branding import contrast_with_white
 from centres.models import Membership, Role
-from leap.pwa import contrast_with_white, header_colour
+from leap.pwa import header_colour
 from portfolios.models import Enrolment
 from tests.assessment.test_queue import submitted
 from tests.conftest import client_for
@@ -153,13 +154,19 @@ def test_the_centre_stylesheet_sets_the_brand_colour(client, personas):
     personas.centre.save()
     css = client.get(reverse("centre_brand_css", args=[personas.centre.slug])).content.decode()
     assert "--brand: #1b4d2e;" in css and "--brand-dark: #" in css
+    assert "a, button.link" not in css  # 9.6:1: links keep the colour itself
+    personas.centre.brand_colour = "#767676"  # 4.54:1 with white, under 4.5:1 on the grey page
+    personas.centre.save()
+    css = client.get(reverse("centre_brand_css", args=[personas.centre.slug])).content.decode()
+    assert "a, button.link { color: var(--brand-dark); }" in css
     assert client.get(reverse("centre_brand_css", args=["nobody"])).status_code == 404
 
 
 @pytest.mark.parametrize("colour, expected", [
     ("#0B5CAB", "#0b5cab"),  # LEAP's own blue: 6.6:1 with white
     ("#FFD700", "#0b5cab"),  # gold: white text on it cannot be read
-    ("#777777", "#0b5cab"),  # mid grey: 4.5:1, under the 5:1 the header asks for
+    ("#777777", "#0b5cab"),  # mid grey: 4.48:1, just under
+    ("#767676", "#767676"),  # 4.54:1
     ("#1B4D2E", "#1b4d2e"),
     ("not-a-colour", "#0b5cab"),
 ])

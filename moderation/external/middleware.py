@@ -32,7 +32,7 @@ FILE_VIEWS = frozenset({"evidence_file", "plan_document_download", "review_voice
 
 # Files a browser fetches by itself, not pages a person opens: not recorded.
 BROWSER_FETCHES = frozenset({"favicon", "apple_touch_icon", "apple_touch_icon_precomposed", "healthz",
-                             "javascript-catalog"})
+                             "javascript-catalog", "centre_logo", "web_manifest", "centre_brand_css"})
 
 
 def may_write(url_name: str) -> bool:
