@@ -1,3 +1,6 @@
+from collections.abc import Mapping
+from typing import NamedTuple
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -7,8 +10,18 @@ from portfolios.evidence.services import claimable_criteria
 from qualifications.models import AssessmentCriterion
 
 from .models import Review
+from .selectors import EarlierDecision
 
 DECISION_CHOICES = [("met", _("Met")), ("not_met", _("Not yet met"))]
+
+
+class DecisionRow(NamedTuple):
+    """One claimed criterion on the review form, with what an earlier revision decided on it."""
+
+    criterion: AssessmentCriterion
+    field: forms.BoundField
+    earlier: EarlierDecision | None
+    needs_attention: bool  # new in this revision, or not yet met before
 
 
 class ReviewForm(forms.Form):
@@ -23,18 +36,42 @@ class ReviewForm(forms.Form):
                                                              (Review.Outcome.RETURNED, _("Return for resubmission"))],
                                 widget=forms.RadioSelect)
 
-    def __init__(self, *args, submission, enrolment, **kwargs):
+    def __init__(self, *args, submission, enrolment, earlier: Mapping[int, EarlierDecision] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.earlier = earlier or {}
         self.claimed = list(AssessmentCriterion.objects.filter(pk__in=submission.claimed)
                             .select_related("unit").order_by("unit__position", "position"))
         for criterion in self.claimed:
+            before = self.earlier.get(criterion.pk)
             self.fields[f"criterion_{criterion.pk}"] = forms.ChoiceField(
-                label=f"{criterion.number} {criterion.text}", choices=DECISION_CHOICES, widget=forms.RadioSelect)
-        self.fields["also_met"].queryset = (claimable_criteria(enrolment).exclude(pk__in=submission.claimed)
-                                            .select_related("unit").order_by("unit__position", "position"))
+                label=f"{criterion.number} {criterion.text}", choices=DECISION_CHOICES, widget=forms.RadioSelect,
+                initial=None if before is None else ("met" if before.met else "not_met"))
+        also_met = self.fields["also_met"]
+        also_met.queryset = (claimable_criteria(enrolment).exclude(pk__in=submission.claimed)
+                             .select_related("unit").order_by("unit__position", "position"))
+        # Criteria met in an earlier revision that this one no longer claims: ticked again, for the assessor to keep.
+        self.carried_also_met = [c for c in also_met.queryset if (d := self.earlier.get(c.pk)) and d.met]
+        also_met.initial = [c.pk for c in self.carried_also_met]
 
-    def decision_fields(self):
-        return [(c, self[f"criterion_{c.pk}"]) for c in self.claimed]
+    def decision_fields(self) -> list[DecisionRow]:
+        """Once an earlier revision has been decided, a criterion it did not meet, or did not have, needs attention."""
+        rows = []
+        for criterion in self.claimed:
+            before = self.earlier.get(criterion.pk)
+            rows.append(DecisionRow(criterion, self[f"criterion_{criterion.pk}"], before,
+                                    needs_attention=bool(self.earlier) and (before is None or not before.met)))
+        return rows
+
+    def carried_count(self) -> int:
+        return sum(1 for c in self.claimed if c.pk in self.earlier)
+
+    def attention_count(self) -> int:
+        return sum(1 for row in self.decision_fields() if row.needs_attention)
+
+    @property
+    def also_met_open(self) -> bool:
+        """The "also meets" list starts open when anything in it is ticked."""
+        return bool(self["also_met"].value())
 
     def clean_voice_feedback(self):
         upload = self.cleaned_data.get("voice_feedback")

@@ -107,3 +107,6 @@ class UnitUnlock(models.Model):
 
     def __str__(self) -> str:
         return f"Unlock of {self.sign_off}"
+
+
+from .comment_bank.models import CommentSnippet  # noqa: E402,F401 (the comment bank belongs to this app)

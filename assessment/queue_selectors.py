@@ -18,7 +18,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -78,21 +77,43 @@ def queue(*, centre, assessor, filters: QueueFilter = QueueFilter(), now: dateti
         cutoff = (now or timezone.now()) - datetime.timedelta(days=filters.older_than_days)
         items = items.filter(submitted_at__lte=cutoff)
     latest = EvidenceSubmission.objects.filter(evidence=OuterRef("pk")).order_by("-number").values("pk")[:1]
-    files = (EvidenceFile.objects.filter(evidence=OuterRef("pk")).order_by().values("evidence")
-             .annotate(n=Count("pk")).values("n"))
     returned_before = EvidenceSubmission.objects.filter(evidence=OuterRef("pk"),
                                                         review__outcome=Review.Outcome.RETURNED)
     claims = (EvidenceCriterion.objects.select_related("unit").only("evidence_id", "unit__code", "unit__position")
               .order_by("unit__position", "unit__code"))
+    files = EvidenceFile.objects.only("evidence_id", "kind", "content_type")
     return (items
             .select_related("enrolment__learner")
             .only("pk", "title", "submitted_at", "review_started_at", "enrolment__learner__first_name",
                   "enrolment__learner__last_name", "enrolment__learner__email")
             .annotate(latest_submission_id=Subquery(latest),
-                      file_count=Coalesce(Subquery(files), 0),
                       resubmission=Exists(returned_before))
-            .prefetch_related(Prefetch("claims", queryset=claims))
+            .prefetch_related(Prefetch("claims", queryset=claims), Prefetch("files", queryset=files))
             .order_by("submitted_at", "pk"))
+
+
+# "2 photos": what a queue row says of the files of each kind.
+FILE_KIND_COUNTS = {
+    EvidenceFile.Kind.IMAGE: lambda n: ngettext("%(n)d photo", "%(n)d photos", n),
+    EvidenceFile.Kind.VIDEO: lambda n: ngettext("%(n)d video", "%(n)d videos", n),
+    EvidenceFile.Kind.AUDIO: lambda n: ngettext("%(n)d recording", "%(n)d recordings", n),
+    EvidenceFile.Kind.PDF: lambda n: ngettext("%(n)d PDF", "%(n)d PDFs", n),
+    EvidenceFile.Kind.DOCUMENT: lambda n: ngettext("%(n)d document", "%(n)d documents", n),
+    EvidenceFile.Kind.TEXT: lambda n: ngettext("%(n)d text file", "%(n)d text files", n),
+}
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """The files of one kind in an evidence item. `content_type` (the first file's) picks the icon."""
+    kind: str
+    count: int
+    content_type: str
+
+    @property
+    def text(self) -> str:
+        counted = FILE_KIND_COUNTS.get(self.kind, lambda n: ngettext("%(n)d file", "%(n)d files", n))
+        return counted(self.count) % {"n": self.count}
 
 
 @dataclass(frozen=True)
@@ -101,6 +122,7 @@ class QueueRow:
     unit_codes: list[str]
     waited: datetime.timedelta
     overdue: bool
+    file_kinds: list[FileKind]
 
     @property
     def learner(self):
@@ -117,8 +139,17 @@ def queue_rows(items, *, now: datetime.datetime, overdue_days: int) -> list[Queu
     for evidence in items:
         codes = list(dict.fromkeys(claim.unit.code for claim in evidence.claims.all()))
         waited = now - evidence.submitted_at
-        rows.append(QueueRow(evidence, codes, waited, waited >= datetime.timedelta(days=overdue_days)))
+        rows.append(QueueRow(evidence, codes, waited, waited >= datetime.timedelta(days=overdue_days),
+                             file_kinds(evidence.files.all())))
     return rows
+
+
+def file_kinds(files) -> list[FileKind]:
+    """The files grouped by kind, in the order their kinds first appear."""
+    groups: dict[str, list] = {}
+    for f in files:
+        groups.setdefault(f.kind, []).append(f)
+    return [FileKind(kind, len(same), same[0].content_type) for kind, same in groups.items()]
 
 
 def queue_choices(*, centre, assessor) -> tuple[QuerySet, QuerySet[Unit]]:

@@ -1,3 +1,4 @@
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -14,9 +15,25 @@ def revision_history(evidence: Evidence) -> list[EvidenceSubmission]:
                 .prefetch_related("review__decisions__criterion").order_by("number"))
 
 
-def claimed_criteria(submission: EvidenceSubmission) -> list[AssessmentCriterion]:
-    return list(AssessmentCriterion.objects.filter(pk__in=submission.claimed).select_related("unit")
-                .order_by("unit__position", "position"))
+@dataclass(frozen=True)
+class EarlierDecision:
+    """The latest decision on a criterion in an earlier revision of the same evidence."""
+
+    met: bool
+    revision: int
+    decided_at: datetime.datetime
+
+
+def earlier_decisions(history: list[EvidenceSubmission], submission: EvidenceSubmission) -> dict[int, EarlierDecision]:
+    """By criterion id, what was last decided on it before this revision (from `revision_history`, no query)."""
+    found: dict[int, EarlierDecision] = {}
+    for earlier in history:
+        review = getattr(earlier, "review", None)
+        if earlier.number >= submission.number or review is None or not review.decided_at:
+            continue
+        for decision in review.decisions.all():
+            found[decision.criterion_id] = EarlierDecision(decision.met, earlier.number, review.decided_at)
+    return found
 
 
 def awaiting_countersign(*, centre, exclude_assessor) -> QuerySet[Review]:

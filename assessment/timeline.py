@@ -1,12 +1,15 @@
 """Audit timelines: every event of a learner's enrolment, or of one of its units, in order and readable;
 exported as CSV or PDF; with whether the centre's hash chain verifies."""
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -15,59 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.pseudonyms import actor_shown, mask_text
+from audit.labels import KINDS, event_kind, event_label, is_automatic
 from audit.models import AuditEvent, object_type_of, subject_of
 from audit.services import audit_verify_chain, chain_key_for
 from centres.csv_files import csv_table
 from centres.models import Membership, Role
 from portfolios.models import Enrolment, Evidence
 from qualifications.models import Unit
-
-ACTION_LABELS = {
-    "enrolment.created": gettext_lazy("Enrolled"),
-    "enrolment.status_changed": gettext_lazy("Enrolment status changed"),
-    "enrolment.completed": gettext_lazy("Qualification completed"),
-    "learner.registered": gettext_lazy("Learner registered"),
-    "learner.self_registered": gettext_lazy("Learner registered with the centre's code"),
-    "membership.assessor_changed": gettext_lazy("Assessor changed"),
-    "membership.ended": gettext_lazy("Membership ended"),
-    "plan.started": gettext_lazy("Assessment plan version started"),
-    "plan.item_added": gettext_lazy("Plan item added"),
-    "plan.item_updated": gettext_lazy("Plan item changed"),
-    "plan.item_deleted": gettext_lazy("Plan item removed"),
-    "plan.notes_updated": gettext_lazy("Plan notes changed"),
-    "plan.document_attached": gettext_lazy("Plan document attached"),
-    "plan.signed": gettext_lazy("Assessment plan signed"),
-    "plan.agreed": gettext_lazy("Assessment plan agreed"),
-    "evidence.created": gettext_lazy("Evidence started"),
-    "evidence.file_uploaded": gettext_lazy("File uploaded"),
-    "evidence.file_removed": gettext_lazy("File removed"),
-    "evidence.submitted": gettext_lazy("Evidence submitted"),
-    "evidence.withdrawn": gettext_lazy("Evidence withdrawn"),
-    "review.started": gettext_lazy("Review started"),
-    "review.decided": gettext_lazy("Assessment decision recorded"),
-    "review.countersigned": gettext_lazy("Decision countersigned"),
-    "unit.signed_off": gettext_lazy("Unit signed off"),
-    "unit.unlocked": gettext_lazy("Unit unlocked"),
-    "lock.refused": gettext_lazy("Change refused: the unit is locked"),
-    "enrolment.reopened": gettext_lazy("Enrolment reopened"),
-    "evidence.draft_deleted": gettext_lazy("Draft deleted"),
-    "iqa.plan_item_added": gettext_lazy("Added to the IQA sampling plan"),
-    "iqa.plan_item_removed": gettext_lazy("Removed from the IQA sampling plan"),
-    "iqa.plan_item_assigned": gettext_lazy("IQA plan item assigned to a moderator"),
-    "iqa.sample_started": gettext_lazy("IQA sample started"),
-    "iqa.sample_recorded": gettext_lazy("IQA sample recorded"),
-    "iqa.sample_signed": gettext_lazy("IQA sample signed"),
-    "iqa.sample_second_signed": gettext_lazy("IQA sample second-signed"),
-    "iqa.sample_acknowledged": gettext_lazy("IQA sample acknowledged by the assessor"),
-    "observation.scheduled": gettext_lazy("Observation of practice scheduled"),
-    "observation.recorded": gettext_lazy("Observation of practice recorded"),
-    "observation.cancelled": gettext_lazy("Observation of practice cancelled"),
-    "co_marking.created": gettext_lazy("Standardisation co-marking started"),
-    "co_marking.judged": gettext_lazy("Co-marking judgement recorded"),
-    "co_marking.closed": gettext_lazy("Co-marking closed"),
-    "eqa.judgement_added": gettext_lazy("EQA judgement recorded"),
-    "eqa.judgement_removed": gettext_lazy("EQA judgement removed"),
-}
 
 OBJECT_LABELS = {
     "portfolios.enrolment": gettext_lazy("Enrolment"),
@@ -81,15 +38,21 @@ OBJECT_LABELS = {
     "moderation.observation": gettext_lazy("Observation"),
     "moderation.comarkingexercise": gettext_lazy("Co-marking"),
     "moderation.eqajudgement": gettext_lazy("EQA judgement"),
+    "moderation.sampleaction": gettext_lazy("IQA action"),
+    "badges.award": gettext_lazy("Badge award"),
+    "badges.certificate": gettext_lazy("Certificate"),
+    "insights.riskflag": gettext_lazy("At-risk flag"),
 }
 
 # Keys shown first, in this order; the rest follow alphabetically. Ids already named by the object are left out.
 FIRST_KEYS = ("title", "name", "outcome", "unit_code", "unit", "units", "version", "revision", "criteria", "decisions",
               "reason", "feedback", "actions", "from", "to")
-LEFT_OUT = {"enrolment", "item"}
+LEFT_OUT = {"enrolment", "item", "automatic"}
 TEXT_LIMIT = 200
 LIST_LIMIT = 12
-CSV_COLUMNS = ("when", "who", "action", "object", "details")
+# The first five as they always were ("who" as recorded, "action" in words); then the raw code, its kind and who
+# the page names (a person's name, or LEAP for what it recorded by itself).
+CSV_COLUMNS = ("when", "who", "action", "object", "details", "code", "kind", "by")
 
 
 # --- Selectors ---------------------------------------------------------------------------------------
@@ -132,11 +95,23 @@ def _names_unit(data: dict, unit: Unit) -> bool:
 @dataclass(frozen=True)
 class TimelineRow:
     when: datetime
-    who: str
-    action: str
-    what: str
+    who: str  # the person's name as the reader may see it, or LEAP for what it recorded by itself
+    action: str  # the code, as recorded
+    what: str  # the code in words
     object: str
     details: str
+    kind: str = ""
+    automatic: bool = False
+    recorded_as: str = ""  # who as recorded (an email address, masked like the rest), for the CSV
+
+
+@dataclass(frozen=True)
+class KindChoice:
+    """One kind of event a reader can show: how many of the trail's events are of it, and whether it is chosen."""
+    kind: str
+    label: str
+    count: int
+    chosen: bool
 
 
 @dataclass(frozen=True)
@@ -149,27 +124,72 @@ class ChainStatus:
 class Timeline:
     enrolment: Enrolment
     unit: Unit | None
-    rows: list[TimelineRow]
+    rows: list[TimelineRow]  # those of the chosen kinds (every one when none is chosen)
     chain: ChainStatus
     generated_at: datetime
+    kinds: tuple[KindChoice, ...] = ()
+    total: int = 0  # events in the trail, whatever is chosen
+
+    @property
+    def filtered(self) -> bool:
+        return any(k.chosen for k in self.kinds)
+
+    @property
+    def chosen_labels(self) -> list[str]:
+        return [k.label for k in self.kinds if k.chosen]
 
 
-def timeline_build(*, enrolment: Enrolment, unit: Unit | None, events: Iterable[AuditEvent]) -> Timeline:
+def timeline_build(*, enrolment: Enrolment, unit: Unit | None, events: Iterable[AuditEvent],
+                   kinds: Iterable[str] = ()) -> Timeline:
+    """The trail's rows in words, of the `kinds` asked for (all when none is). Three queries, whatever the events."""
+    events = list(events)
     unit_codes = dict(Unit.objects.filter(version_id=enrolment.version_id).values_list("pk", "code"))
-    rows = [event_row(e, unit_codes) for e in events]
-    return Timeline(enrolment=enrolment, unit=unit, rows=rows, chain=chain_status(enrolment.centre_id),
-                    generated_at=timezone.now())
+    people = people_named(events)
+    rows = [event_row(e, unit_codes, people) for e in events]
+    chosen = set(kinds) & set(KINDS)
+    counts = Counter(row.kind for row in rows)
+    choices = tuple(KindChoice(kind, str(label), counts[kind], kind in chosen)
+                    for kind, label in KINDS.items() if counts[kind] or kind in chosen)
+    shown = [row for row in rows if row.kind in chosen] if chosen else rows
+    return Timeline(enrolment=enrolment, unit=unit, rows=shown, chain=chain_status(enrolment.centre_id),
+                    generated_at=timezone.now(), kinds=choices, total=len(rows))
 
 
-def event_row(event: AuditEvent, unit_codes: dict[int, str]) -> TimelineRow:
+def people_named(events: list[AuditEvent]) -> dict:
+    """The name of everyone the events name, by user id and by lower-case email address (one query). Read through
+    `display_name`, so a learner masked for the reader (a blind EQA grant) is named by their pseudonym."""
+    ids = {e.actor_id for e in events if e.actor_id}
+    emails = {v.lower() for e in events for v in e.data.values() if isinstance(v, str) and "@" in v}
+    if not ids and not emails:
+        return {}
+    people: dict = {}
+    users = (get_user_model().objects.annotate(lower_email=Lower("email"))
+             .filter(Q(pk__in=ids) | Q(lower_email__in=emails)).only("pk", "email", "first_name", "last_name"))
+    for user in users:
+        people[user.pk] = people[user.lower_email] = user.display_name
+    return people
+
+
+def event_row(event: AuditEvent, unit_codes: dict[int, str], people: dict | None = None) -> TimelineRow:
+    """One event in words. `people` (from `people_named`) turns ids and email addresses into names; without it the
+    actor is named as recorded."""
+    people = people or {}
     label = OBJECT_LABELS.get(event.object_type, event.object_type)
+    recorded = actor_shown(event.actor_id, event.actor_label)
+    automatic = is_automatic(event.action, event.data, has_actor=bool(event.actor_id or recorded))
+    named = people.get(event.actor_id) or recorded
+    data = {key: people.get(value.lower(), value) if isinstance(value, str) and "@" in value else value
+            for key, value in event.data.items()}
     return TimelineRow(
         when=event.created_at,
-        who=actor_shown(event.actor_id, event.actor_label) or _("LEAP (automatic)"),
+        who=_("LEAP (automatic)") if automatic else named,
         action=event.action,
-        what=str(ACTION_LABELS.get(event.action, event.action)),
+        what=event_label(event.action),
         object=f"{label} {event.object_id}".strip(),
-        details=mask_text(event_details(event.data, unit_codes)),  # the data names learners by email
+        details=mask_text(event_details(data, unit_codes)),  # the data may name a learner no one could name here
+        kind=event_kind(event.action),
+        automatic=automatic,
+        recorded_as=recorded or _("LEAP (automatic)"),
     )
 
 
@@ -237,10 +257,10 @@ def _files(files: list) -> str:
 def _value(value: Any) -> str:
     if isinstance(value, list):
         if value and all(isinstance(v, dict) for v in value):
-            return _("%(count)s items") % {"count": len(value)}
+            return ngettext("%(count)s item", "%(count)s items", len(value)) % {"count": len(value)}
         return _joined(value)
     if isinstance(value, dict):
-        return _("%(count)s entries") % {"count": len(value)}
+        return ngettext("%(count)s entry", "%(count)s entries", len(value)) % {"count": len(value)}
     return _short(value)
 
 
@@ -257,8 +277,8 @@ def _short(value: Any) -> str:
 # --- Exports -------------------------------------------------------------------------------------------
 
 def timeline_csv(timeline: Timeline) -> bytes:
-    rows = [(timezone.localtime(row.when).isoformat(timespec="seconds"), row.who, row.what, row.object, row.details)
-            for row in timeline.rows]
+    rows = [(timezone.localtime(row.when).isoformat(timespec="seconds"), row.recorded_as, row.what, row.object,
+             row.details, row.action, row.kind, row.who) for row in timeline.rows]
     return csv_table([CSV_COLUMNS, *rows])  # a learner's title must not become a spreadsheet formula
 
 

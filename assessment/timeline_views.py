@@ -1,5 +1,7 @@
 """The audit timeline of an enrolment or of one of its units, on screen and as CSV or PDF."""
 
+from urllib.parse import urlencode
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -27,7 +29,8 @@ def _enrolment_for_timeline(request: HttpRequest, pk: int) -> Enrolment:
 @require_safe
 def timeline_learner(request: HttpRequest, pk: int) -> HttpResponse:
     enrolment = _enrolment_for_timeline(request, pk)
-    built = timeline.timeline_build(enrolment=enrolment, unit=None, events=timeline.learner_timeline(enrolment))
+    built = timeline.timeline_build(enrolment=enrolment, unit=None, events=timeline.learner_timeline(enrolment),
+                                    kinds=request.GET.getlist("kind"))
     return _respond(request, built)
 
 
@@ -39,7 +42,8 @@ def timeline_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     if enrolment_unit is None:
         raise Http404
     unit = enrolment_unit.unit
-    built = timeline.timeline_build(enrolment=enrolment, unit=unit, events=timeline.unit_timeline(enrolment, unit))
+    built = timeline.timeline_build(enrolment=enrolment, unit=unit, events=timeline.unit_timeline(enrolment, unit),
+                                    kinds=request.GET.getlist("kind"))
     return _respond(request, built)
 
 
@@ -51,7 +55,10 @@ def _respond(request: HttpRequest, built: timeline.Timeline) -> HttpResponse:
     if export == "pdf":
         return _attachment(timeline.timeline_pdf(built), "application/pdf", timeline.timeline_filename(built, "pdf"))
     units = built.enrolment.enrolment_units.select_related("unit").order_by("unit__position")
-    return render(request, "assessment/timeline.html", {"timeline": built, "units": units})
+    chosen = [("kind", k.kind) for k in built.kinds if k.chosen]  # the downloads hold what the page shows
+    return render(request, "assessment/timeline.html", {
+        "timeline": built, "units": units, "csv_query": urlencode([*chosen, ("format", "csv")]),
+        "pdf_query": urlencode([*chosen, ("format", "pdf")])})
 
 
 def _attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:

@@ -13,4 +13,5 @@ urlpatterns = [
     path("enrolments/<int:pk>/units/<int:unit_pk>/unlock/", views.unit_unlock_view, name="unit_unlock"),
     path("", include("assessment.queue_urls")),
     path("", include("assessment.timeline_urls")),
+    path("", include("assessment.comment_bank.urls")),
 ]

@@ -13,6 +13,7 @@ from portfolios.evidence.selectors import duplicate_files
 from portfolios.models import EnrolmentUnit, EvidenceSubmission
 
 from . import selectors
+from .comment_bank.selectors import snippets_for_review
 from .forms import ReviewForm, SignOffForm, UnlockForm
 from .models import Review
 from .services import (
@@ -57,20 +58,27 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     latest = not evidence.submissions.filter(number__gt=submission.number).exists()
     if is_assessor and review is None and latest and not submission.withdrawn_at:
         review = review_start(submission=submission, actor=request.user)
+    history = selectors.revision_history(evidence)
     form = None
     if is_assessor and review is not None and not review.decided_at and latest:
-        form = ReviewForm(submission=submission, enrolment=evidence.enrolment)
-    return render(request, "assessment/review_detail.html", _review_context(request, submission, review, form))
+        form = ReviewForm(submission=submission, enrolment=evidence.enrolment,
+                          earlier=selectors.earlier_decisions(history, submission))
+    return render(request, "assessment/review_detail.html",
+                  _review_context(request, submission, review, form, history=history))
 
 
-def _review_context(request, submission, review, form) -> dict:
+def _review_context(request, submission, review, form, *, history) -> dict:
     evidence = submission.evidence
     files = list(evidence.files.filter(pk__in=submission.file_ids))
+    current = history[-1]  # the newest revision: a review link of an older one says so and points here
     return {
         "submission": submission, "evidence": evidence, "review": review, "form": form, "files": files,
         "duplicates": duplicate_files(files=files, learner=evidence.enrolment.learner),
-        "history": selectors.revision_history(evidence),
-        "claimed": selectors.claimed_criteria(submission),
+        "history": history, "current": current if current.pk != submission.pk else None,
+        # The comment bank picker, beside the feedback and actions fields (one query).
+        "comment_snippets": snippets_for_review(
+            centre=evidence.enrolment.centre, user=request.user,
+            qualification_id=evidence.enrolment.version.qualification_id) if form else None,
     }
 
 
@@ -82,7 +90,9 @@ def review_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     if evidence.enrolment.assessor_id != request.user.pk:
         raise Http404
     review = getattr(submission, "review", None) or review_start(submission=submission, actor=request.user)
-    form = ReviewForm(request.POST, request.FILES, submission=submission, enrolment=evidence.enrolment)
+    history = selectors.revision_history(evidence)
+    form = ReviewForm(request.POST, request.FILES, submission=submission, enrolment=evidence.enrolment,
+                      earlier=selectors.earlier_decisions(history, submission))
     if form.is_valid():
         try:
             review_decide(review=review, actor=request.user, **form.service_arguments())
@@ -91,7 +101,8 @@ def review_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("review_detail", pk=submission.pk)
         messages.success(request, _("Decision recorded; the learner has been told."))
         return redirect("assessment_queue")
-    return render(request, "assessment/review_detail.html", _review_context(request, submission, review, form))
+    return render(request, "assessment/review_detail.html",
+                  _review_context(request, submission, review, form, history=history))
 
 
 @role_required(*STAFF, Role.LEARNER)

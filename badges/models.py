@@ -198,3 +198,18 @@ class Showcase(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("showcase_public", args=[self.slug])
+
+
+class PublicNameChoice(models.Model):
+    """A learner's answer to "show my name on my public badge pages?", asked the first time they share a badge.
+
+    Until there is one, sharing a badge asks first. The answer sets every badge's `show_name_publicly` and is the
+    default of badges awarded later; each badge can still be changed on its own in the wallet.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="public_name_choice")
+    show_name = models.BooleanField(_("show my name on my public badge pages"))
+    chosen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"public name choice of {self.user}"

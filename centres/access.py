@@ -14,7 +14,8 @@ from accounts.access import mark_access, public, signed_in
 from .models import STAFF_ROLES, Centre, Invitation, Membership, Role
 
 __all__ = ["public", "signed_in", "role_required", "get_learner_for", "get_staff_membership_for",
-           "get_invitation_for", "learners_in_grant", "LeapContext"]
+           "get_invitation_for", "learners_in_grant", "LeapContext", "platform_admin_required",
+           "get_centre_for_platform"]
 
 SESSION_CENTRE_KEY = "leap_centre_id"
 
@@ -183,3 +184,25 @@ def get_invitation_for(request: HttpRequest, pk: int) -> Invitation:
     if invitation is None:
         raise Http404
     return invitation
+
+
+def platform_admin_required(view: Callable) -> Callable:
+    """The platform administrator (a superuser, who has set up a second factor like all staff); everyone else gets
+    404, as if the platform pages did not exist."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_superuser:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return mark_access(wrapped, "platform-admin")
+
+
+def get_centre_for_platform(request: HttpRequest, pk: int) -> Centre:
+    if not request.user.is_superuser:
+        raise Http404
+    centre = Centre.objects.filter(pk=pk).first()
+    if centre is None:
+        raise Http404
+    return centre

@@ -1,5 +1,7 @@
 from notifications.models import Notification
 
+from .branding import centre_brand
+
 
 def navigation(request):
     user = getattr(request, "user", None)
@@ -9,4 +11,7 @@ def navigation(request):
         "leap": request.leap,
         # A callable: the count is queried only on pages that show the bell.
         "unread_notification_count": lambda: Notification.objects.filter(user=user).unread().count(),
+        # The current centre's name, colour, text colour on it and logo URL (or None), for the header: worked
+        # out from the centre the request has loaded anyway, no query of its own.
+        "centre_brand": lambda: centre_brand(request.leap.centre),
     }

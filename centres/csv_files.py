@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 DELIMITERS = (",", ";", "\t")
 _ESCAPED = re.compile(r"'*[=+\-@\t\r]")
@@ -84,7 +85,8 @@ def csv_records(raw: bytes, *, required: Sequence[str], expected: Sequence[str])
     read or lacks a required column."""
     header, rows = csv_read(raw)
     if missing := [c for c in required if c not in header]:
-        raise CsvUnreadable(1, _("missing column(s): %(cols)s. Expected: %(all)s.")
+        raise CsvUnreadable(1, ngettext("missing column: %(cols)s. Expected: %(all)s.",
+                                        "missing columns: %(cols)s. Expected: %(all)s.", len(missing))
                             % {"cols": ", ".join(missing), "all": ", ".join(expected)})
     return [(row.line, {h: v.strip() for h, v in zip(header, row.cells, strict=False)}) for row in rows]
 

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from .branding import logo_format, validate_brand_colour
 from .models import STAFF_ROLES, Membership, Role
 from .web_urls import validate_web_url
 
@@ -124,31 +125,20 @@ class JoinCentreSignupForm(EnrolmentCodeForm):
 
 
 class BrandingForm(forms.Form):
-    brand_colour = forms.RegexField(label=_("Main colour"), regex=r"^#[0-9A-Fa-f]{6}$",
-                                    widget=forms.TextInput(attrs={"type": "color"}),
-                                    error_messages={"invalid": _("Give a colour as #RRGGBB.")})
+    brand_colour = forms.CharField(label=_("Main colour"), validators=[validate_brand_colour],
+                                   widget=forms.TextInput(attrs={"type": "color"}),
+                                   help_text=_("White text goes on it: it needs a contrast of at least 4.5:1."))
     accent_colour = forms.RegexField(label=_("Accent colour"), regex=r"^#[0-9A-Fa-f]{6}$",
                                      widget=forms.TextInput(attrs={"type": "color"}),
                                      error_messages={"invalid": _("Give a colour as #RRGGBB.")})
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https",
                              validators=[validate_web_url])
-    logo = forms.FileField(label=_("Logo (PNG, up to 1 MB)"), required=False,
-                           widget=forms.ClearableFileInput(attrs={"accept": "image/png"}))
+    logo = forms.FileField(label=_("Logo (PNG or JPEG, up to 1 MB)"), required=False,
+                           widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}))
 
     def clean_logo(self):
         upload = self.cleaned_data.get("logo")
         if not upload:
             return None
-        from PIL import Image
-
-        if upload.size > 1024 * 1024:
-            raise forms.ValidationError(_("The logo is larger than 1 MB."))
-        try:
-            with Image.open(upload) as image:
-                image.verify()
-                if image.format != "PNG":
-                    raise forms.ValidationError(_("The logo must be a PNG image."))
-        except (OSError, SyntaxError) as error:
-            raise forms.ValidationError(_("The logo must be a PNG image.")) from error
-        upload.seek(0)
+        logo_format(upload)
         return upload

@@ -33,7 +33,12 @@ class Centre(models.Model):
     # Branding for badges and certificates.
     brand_colour = models.CharField(_("main colour"), max_length=7, default="#0B5CAB")
     accent_colour = models.CharField(_("accent colour"), max_length=7, default="#F5B400")
-    logo = models.FileField(_("logo (PNG)"), upload_to="centre-logos/", max_length=200, blank=True)
+    logo = models.FileField(_("logo (PNG or JPEG)"), upload_to="centre-logos/", max_length=200, blank=True)
+    # Language codes from settings.LANGUAGES; the first is the centre's main language (emails to people without
+    # an account yet are written in it). Empty means the site's default language.
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    # The random token of the platform's "Create a centre" page: a repeated post of that form finds this centre.
+    creation_token = models.CharField(max_length=64, blank=True, default="")
     website = models.URLField(_("website"), blank=True)
     review_reminder_days = models.PositiveSmallIntegerField(
         _("remind assessors after (days)"), default=7,
@@ -42,9 +47,15 @@ class Centre(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["creation_token"], condition=~Q(creation_token=""),
+                                               name="centre_creation_token_once")]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def main_language(self) -> str:
+        return self.languages[0] if self.languages else settings.LANGUAGE_CODE
 
     @property
     def self_registration_open(self) -> bool:

@@ -15,10 +15,12 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit.services import audit_record
 from notifications.services import notify
 
+from .branding import logo_file_name, logo_format
 from .csv_files import CsvProblem, CsvUnreadable, csv_records
 from .models import STAFF_ROLES, Centre, Invitation, Membership, Role, hash_token, new_token
 from .web_urls import web_url_problem
@@ -112,7 +114,7 @@ def learner_assessor_change(*, membership: Membership, assessor, actor: User) ->
         audit_record(action="membership.assessor_changed", actor=actor, centre=membership.centre,
                      target=membership,
                      data={"learner": membership.user.email, "from": previous.email, "to": assessor.email})
-        notify(recipient=membership.user, kind="assessor_changed",
+        notify(recipient=membership.user, kind="assessor_changed", centre=membership.centre,
                context={"learner_name": membership.user.first_name, "assessor_name": str(assessor),
                         "centre_name": membership.centre.name},
                url=reverse("home"))
@@ -122,7 +124,9 @@ def learner_assessor_change(*, membership: Membership, assessor, actor: User) ->
 # --- Staff invitations -------------------------------------------------------------------------------
 
 def staff_invite(*, centre: Centre, email: str, role: str, actor: User) -> Invitation:
-    ensure_role(actor, centre, Role.CENTRE_ADMIN)
+    """A centre admin invites staff to their centre; the platform administrator (a superuser) to any centre."""
+    if not actor.is_superuser:
+        ensure_role(actor, centre, Role.CENTRE_ADMIN)
     email = email.strip().lower()
     if role not in STAFF_ROLES:
         raise ServiceError(_("Only staff roles are given by invitation."))
@@ -137,7 +141,7 @@ def staff_invite(*, centre: Centre, email: str, role: str, actor: User) -> Invit
         audit_record(action="invitation.sent", actor=actor, centre=centre, target=invitation,
                      data={"email": email, "role": role})
         existing = User.objects.filter(email__iexact=email).first()
-        notify(recipient=existing or email, kind="staff_invitation",
+        notify(recipient=existing or email, kind="staff_invitation", centre=centre,
                url=reverse("invitation_accept", args=[token]),
                context={"centre_name": centre.name, "role": str(Role(role).label),
                         "inviter_name": str(actor), "days": settings.LEAP_INVITATION_DAYS})
@@ -221,7 +225,7 @@ def learner_register(
                                       actor=actor)
         audit_record(action="learner.registered", actor=actor, centre=centre, target=membership,
                      data={"email": email, "assessor": assessor.email, "new_account": new_account})
-        notify(recipient=user, kind="learner_welcome",
+        notify(recipient=user, kind="learner_welcome", centre=centre,
                url=set_password_url(user) if new_account else reverse("home"),
                context={"learner_name": user.first_name, "centre_name": centre.name,
                         "assessor_name": str(assessor), "assessor_email": assessor.email,
@@ -232,7 +236,9 @@ def learner_register(
 class CsvImportError(ServiceError):
     def __init__(self, problems: list[CsvProblem]):
         self.problems = problems
-        super().__init__(_("The file has %(n)s problem(s); nobody was registered.") % {"n": len(problems)})
+        super().__init__(ngettext("The file has %(n)s problem; nobody was registered.",
+                                  "The file has %(n)s problems; nobody was registered.", len(problems))
+                         % {"n": len(problems)})
 
 
 LEARNER_CSV_COLUMNS = ("first_name", "last_name", "email", "assessor_email")
@@ -351,7 +357,7 @@ def learner_self_register(*, user, code: str) -> Membership:
                                       assessor=centre.self_registration_assessor, actor=user)
         audit_record(action="learner.self_registered", actor=user, centre=centre, target=membership,
                      data={"email": user.email, "assessor": centre.self_registration_assessor.email})
-        notify(recipient=user, kind="learner_welcome", url=reverse("home"),
+        notify(recipient=user, kind="learner_welcome", url=reverse("home"), centre=centre,
                context={"learner_name": user.first_name, "centre_name": centre.name,
                         "assessor_name": str(centre.self_registration_assessor),
                         "assessor_email": centre.self_registration_assessor.email, "new_account": False})
@@ -367,7 +373,7 @@ def centre_branding_set(*, centre: Centre, actor: User, brand_colour: str, accen
     with transaction.atomic():
         centre.brand_colour, centre.accent_colour, centre.website = brand_colour.upper(), accent_colour.upper(), website
         if logo is not None:
-            centre.logo.save("logo.png", logo, save=False)
+            centre.logo.save(logo_file_name(logo_format(logo)), logo, save=False)
         centre.save(update_fields=["brand_colour", "accent_colour", "website", "logo"])
         audit_record(action="centre.branding_changed", actor=actor, centre=centre, target=centre,
                      data={"brand_colour": centre.brand_colour, "accent_colour": centre.accent_colour,

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("centre/learners/add/", views.learner_add, name="learner_add"),
     path("centre/learners/import/", views.learner_import, name="learner_import"),
     path("centre/learners/<int:pk>/assessor/", views.learner_change_assessor, name="learner_change_assessor"),
+    path("centre/<int:pk>/logo/", views.centre_logo, name="centre_logo"),
+    path("platform/", include("centres.platform.urls")),
 ]

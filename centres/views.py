@@ -1,10 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import posted, public, signed_in
 from accounts.sessions import sign_in_with_new_password
@@ -18,6 +20,7 @@ from .access import (
     learners_in_grant,
     role_required,
 )
+from .branding import logo_version
 from .forms import (
     AcceptInvitationForm,
     BrandingForm,
@@ -28,7 +31,7 @@ from .forms import (
     LearnerForm,
     SelfRegistrationForm,
 )
-from .models import Role
+from .models import Centre, Role
 from .services import (
     CsvImportError,
     ServiceError,
@@ -217,7 +220,9 @@ def learner_import(request: HttpRequest) -> HttpResponse:
             problems = error.problems
             form.add_error("file", str(error))
         else:
-            messages.success(request, _("%(n)s learners registered; each has been sent a welcome email.")
+            messages.success(request, ngettext("%(n)s learner registered and sent a welcome email.",
+                                               "%(n)s learners registered; each has been sent a welcome email.",
+                                               len(created))
                              % {"n": len(created)})
             return redirect("learner_list")
     return render(request, "centres/learner_import.html", {"form": form, "problems": problems})
@@ -242,6 +247,24 @@ def centre_settings(request: HttpRequest) -> HttpResponse:
             return redirect("centre_settings")
     if branding.is_bound and branding.is_valid():
         centre_branding_set(centre=centre, actor=request.user, **branding.cleaned_data)
-        messages.success(request, _("Branding saved: new badges and certificates use it."))
+        messages.success(request, _("Branding saved: the header, emails and new badges and certificates use it."))
         return redirect("centre_settings")
     return render(request, "centres/centre_settings.html", {"form": form, "branding": branding, "centre": centre})
+
+
+@public
+@require_safe
+def centre_logo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A centre's logo, for its header and its emails (public, as on its badges); LEAP's icon once it has none,
+    so that an email sent before the logo was removed still shows a picture."""
+    centre = get_object_or_404(Centre.objects.only("logo"), pk=pk)
+    if not centre.logo or not centre.logo.storage.exists(centre.logo.name):
+        return redirect(static("icons/icon-192.png"))
+    handle = centre.logo.open("rb")
+    head = handle.read(8)
+    handle.seek(0)
+    response = FileResponse(handle, content_type="image/png" if head.startswith(b"\x89PNG") else "image/jpeg")
+    current = request.GET.get("v") == logo_version(centre)
+    response["Cache-Control"] = "public, max-age=31536000, immutable" if current else "public, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

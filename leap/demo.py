@@ -100,6 +100,7 @@ def seed_demo() -> tuple[Centre, list[tuple[DemoPerson, str]]]:
     seed_demo_assessment(centre)
     seed_demo_moderation(centre)
     seed_demo_eqa(centre)
+    seed_demo_comment_bank(centre)
     return centre, logins
 
 
@@ -389,3 +390,34 @@ def _demo_eqa_report(grant, eqa) -> None:
                                   text="Review the changed decision with the learner and add evidence of real work.")
     report = services.eqa_report_sign(report=report, actor=eqa, typed_name=eqa.get_full_name())
     services.eqa_report_acknowledge(report=report, actor=User.objects.get(email=ADMIN.email))
+
+
+# --- Comment bank ---------------------------------------------------------------------------------------
+
+DEMO_COMMENTS = [  # (title, text, suits, qualification code or None for any)
+    ("Clear, complete record", "Your record is clear, complete and dated, and it shows you acting on the readings "
+     "outside the safe range. That is exactly what this criterion asks for.", "feedback", "HOSP-L3"),
+    ("Explain your reasons", "Tell me why you did it this way, not only what you did: what would you change next "
+     "time, and why?", "both", None),
+    ("Show yourself at work", "The photo shows the result but not you doing the task. Add a photo or a short video "
+     "of you at work, or ask your supervisor for a witness statement.", "actions", None),
+    ("Date and place", "Add the date and the place of the activity, and who saw you do it.", "actions", None),
+]
+
+
+def seed_demo_comment_bank(centre: Centre) -> None:
+    """A few centre-wide comments (the admin's) and one of assessor 1's own, for the review page's picker.
+    Made once: skipped when the centre has any."""
+    from assessment.comment_bank.services import comment_snippet_create
+    from assessment.models import CommentSnippet
+    from qualifications.models import Qualification
+
+    if CommentSnippet.objects.filter(centre=centre).exists():
+        return
+    admin, assessor = User.objects.get(email=ADMIN.email), User.objects.get(email=ASSESSORS[0].email)
+    for title, text, suits, code in DEMO_COMMENTS:
+        comment_snippet_create(centre=centre, actor=admin, title=title, text=text, suits=suits, centre_wide=True,
+                               qualification=Qualification.objects.filter(centre=centre, code=code).first()
+                               if code else None)
+    comment_snippet_create(centre=centre, actor=assessor, title="Keep it going", suits="feedback",
+                           text="Good progress this week. Keep the log going and bring it to our next review.")

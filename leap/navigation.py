@@ -118,6 +118,8 @@ class Navigation:
                 NavItem("staff", _("Staff"), reverse("staff_list"), "user-plus", primary=True),
                 NavItem("workload", _("Workload"), reverse("assessment_workload"), "briefcase"),
             ]
+        if roles & {Role.ASSESSOR, Role.CENTRE_ADMIN}:
+            items.append(NavItem("comment_bank", _("Comment bank"), reverse("comment_bank"), "message-square-quote"))
         items.append(NavItem("qualifications", _("Qualifications"), reverse("qualification_list"), "book-open"))
         if roles & {Role.CENTRE_ADMIN, Role.ASSESSOR}:
             items.append(NavItem("badge_classes", _("Badges"), reverse("badge_class_list"), "award"))

@@ -258,6 +258,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_SESSION_REMEMBER = None
+# Security notices: a person is told by email when their password, email address or second factor changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # The name sign-in emails (password reset, email confirmation) give the site, in their subject and their text.
 LEAP_SITE_NAME = env.str("LEAP_SITE_NAME", default="LEAP")
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"{LEAP_SITE_NAME}: "

@@ -33,13 +33,20 @@ def render_email(template: str, notification: Notification) -> str:
         "site_url": settings.SITE_URL,
         "url": _absolute(notification.url),
         "subject": notification.subject,
+        "brand": notification.data.get("_brand"),  # the centre's name, colour and logo (notifications.branding)
     }
     with translation.override(notification.language):
         if template.endswith(".txt"):
             # Plain text is not HTML: "O'Brien" must not arrive as "O&#x27;Brien".
-            return get_template(f"emails/{notification.kind}-{template}").template.render(
+            text = get_template(f"emails/{notification.kind}-{template}").template.render(
                 Context(context, autoescape=False))
+            return _signed(text, context["brand"]) if template == "body.txt" else text
         return render_to_string(f"emails/{notification.kind}-{template}", context)
+
+
+def _signed(text: str, brand: dict | None) -> str:
+    """The plain-text body ends with the centre's name; its colour and logo are for the HTML body only."""
+    return f"{text.rstrip()}\n\n-- \n{brand['name']}\n" if brand else text
 
 
 def notification_send_email(*, notification_id: int) -> bool:

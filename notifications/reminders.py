@@ -40,6 +40,7 @@ def notify_once(
     url: str = "",
     essential: bool = True,
     now: datetime.datetime | None = None,
+    centre=None,
 ) -> Notification | None:
     """Notify unless this reminder was already sent for this period; None when it was.
 
@@ -53,4 +54,4 @@ def notify_once(
             defaults={"recipient": recipient, "created_at": now or timezone.now()})
         if not created:
             return None
-        return notify(recipient=recipient, kind=kind, context=context, url=url, essential=essential)
+        return notify(recipient=recipient, kind=kind, context=context, url=url, essential=essential, centre=centre)

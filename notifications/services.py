@@ -8,6 +8,7 @@ from kombu.exceptions import OperationalError
 
 from accounts.models import User
 
+from .branding import email_brand
 from .delivery import render_email
 from .models import Notification
 from .tasks import send_notification_email
@@ -42,22 +43,27 @@ def notify(
     attachments: list[dict[str, str]] | None = None,
     essential: bool = True,
     digestible: bool = False,
+    centre=None,
 ) -> Notification:
     """Tell one person (a user, or an email address with no account yet) of an event.
 
     The in-app notification is stored now; the email is sent by a Celery task once the caller's
     transaction commits, unless the person's preferences (see `wants_email`) leave it out.
-    `context` must be JSON-serialisable: the email is rendered by the worker.
+    `context` must be JSON-serialisable: the email is rendered by the worker. The email carries the brand
+    of `centre`, or else of the centre the request acts in, or else of the recipient's only centre
+    (`branding.email_brand`); an address without an account gets it in that centre's main language.
     """
     user = None if isinstance(recipient, str) else recipient
     email = email and wants_email(user, essential=essential, digestible=digestible)
+    brand = email_brand(centre=centre, user=user)
+    data = {**context, "_attachments": attachments} if attachments else context
     notification = Notification(
         user=user,
         email_to=recipient if user is None else user.email,
-        language=getattr(user, "language", settings.LANGUAGE_CODE),
+        language=getattr(user, "language", None) or (brand or {}).get("language") or settings.LANGUAGE_CODE,
         kind=kind,
         url=url,
-        data={**context, "_attachments": attachments} if attachments else context,
+        data={**data, "_brand": brand} if brand else data,
         send_email=email,
     )
     notification.subject = render_email("subject.txt", notification).strip()

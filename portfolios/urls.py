@@ -3,7 +3,6 @@ from django.urls import include, path
 from portfolios.enrolments import views
 
 urlpatterns = [
-    path("progress/", views.my_progress, name="my_progress"),
     path("centre/learners/<int:pk>/", views.learner_detail, name="learner_detail"),
     path("caseload/", views.caseload, name="caseload"),
     path("centre/learners/<int:pk>/enrol/", views.enrolment_create, name="enrolment_create"),

@@ -311,7 +311,8 @@ class _CsvReader(_SpecReader):
             if column not in CSV_COLUMNS:
                 self.at(1, None, _("“%(column)s” is not a column LEAP knows.") % {"column": column})
         if missing := [c for c in CSV_COLUMNS if c not in header]:
-            self.at(1, None, _("missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
+            self.at(1, None, ngettext("missing column: %(columns)s.", "missing columns: %(columns)s.", len(missing))
+                    % {"columns": ", ".join(missing)})
         return not missing
 
     def agree(self, row: dict, line: int, first: dict, first_line: int, columns, why: str) -> None:

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from audit.services import audit_record
@@ -202,11 +202,17 @@ def version_publish_problems(version: QualificationVersion) -> list[str]:
         mandatory = sum(u.credits for u in units if u.mandatory)
         available = sum(u.credits for u in units)
         if mandatory > version.minimum_credits:
-            problems.append(_("The mandatory units add up to %(mandatory)s credits, more than the minimum of "
-                              "%(minimum)s.") % {"mandatory": mandatory, "minimum": version.minimum_credits})
+            problems.append(ngettext("The mandatory units add up to %(mandatory)s credit, more than the minimum of "
+                                     "%(minimum)s.",
+                                     "The mandatory units add up to %(mandatory)s credits, more than the minimum of "
+                                     "%(minimum)s.", mandatory)
+                            % {"mandatory": mandatory, "minimum": version.minimum_credits})
         if version.minimum_credits > available:
-            problems.append(_("The minimum of %(minimum)s credits is more than all the units together "
-                              "(%(available)s).") % {"minimum": version.minimum_credits, "available": available})
+            problems.append(ngettext("The minimum of %(minimum)s credit is more than all the units together "
+                                     "(%(available)s).",
+                                     "The minimum of %(minimum)s credits is more than all the units together "
+                                     "(%(available)s).", version.minimum_credits)
+                            % {"minimum": version.minimum_credits, "available": available})
     return problems
 
 

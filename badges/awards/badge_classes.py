@@ -69,14 +69,17 @@ def badge_class_for_unit(*, unit: Unit, centre: Centre) -> BadgeClass:
             raise BadgeError(_("This unit belongs to another centre's qualification."))
         outcomes = list(unit.outcomes.prefetch_related("criteria"))
         criteria_count = sum(len(o.criteria.all()) for o in outcomes)
+        criteria_text = ("its one assessment criterion" if criteria_count == 1
+                         else f"every one of its {criteria_count} assessment criteria")
         badge = BadgeClass(
             centre=centre, kind=Kind.UNIT, unit=unit, qualification=qualification, version=version,
             name=f"{unit.title} ({unit.code})"[:200],
             description=(f"Unit {unit.code} {unit.title} of {version.title} ({qualification.code})"
                          f"{f', certified by {version.awarding_body}' if version.awarding_body else ''}. "
                          f"Awarded by {centre.name} when a qualified assessor has signed the unit off: the learner "
-                         f"met every one of its {criteria_count} assessment criteria. "
-                         f"{unit.credits} credits, {unit.guided_learning_hours} guided learning hours."),
+                         f"met {criteria_text}. "
+                         f"{_count(unit.credits, 'credit', 'credits')}, "
+                         f"{_count(unit.guided_learning_hours, 'guided learning hour', 'guided learning hours')}."),
             criteria_narrative=_unit_criteria_narrative(outcomes),
             tags=[t for t in (qualification.code, unit.code, _level(version, unit.level)) if t],
             credits=unit.credits, notional_hours=unit.guided_learning_hours, level=_level(version, unit.level),
@@ -89,6 +92,11 @@ def badge_class_for_unit(*, unit: Unit, centre: Centre) -> BadgeClass:
             for o in outcomes for c in o.criteria.all()]
         _give_image(badge)
         return _created(badge)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    # Badge texts are the issuer's words, stored once in English (not translated per reader): "1 credit", "2 credits".
+    return f"{n} {one if n == 1 else many}"
 
 
 def _unit_criteria_narrative(outcomes) -> str:
@@ -113,9 +121,11 @@ def badge_class_for_qualification(*, version: QualificationVersion, centre: Cent
         if qualification.centre_id != centre.pk:
             raise BadgeError(_("This qualification belongs to another centre."))
         units = list(version.units.order_by("position", "pk"))
-        unit_lines = [f"- {u.code} {u.title} ({u.credits} credits{'' if u.mandatory else ', optional'})"
-                      for u in units]
+        unit_lines = [f"- {u.code} {u.title} ({_count(u.credits, 'credit', 'credits')}"
+                      f"{'' if u.mandatory else ', optional'})" for u in units]
         hours = version.guided_learning_hours or sum(u.guided_learning_hours for u in units)
+        minimum = version.minimum_credits
+        minimum_text = f", for at least {_count(minimum, 'credit', 'credits')} in total" if minimum else ""
         badge = BadgeClass(
             centre=centre, kind=Kind.QUALIFICATION, qualification=qualification, version=version,
             name=f"{version.title} ({qualification.code})"[:200],
@@ -128,7 +138,7 @@ def badge_class_for_qualification(*, version: QualificationVersion, centre: Cent
             criteria_narrative=(
                 "Every unit the learner took was signed off by a qualified assessor after every assessment "
                 "criterion was met, including all mandatory units"
-                f"{f', for at least {version.minimum_credits} credits in total' if version.minimum_credits else ''}."
+                f"{minimum_text}."
                 "\n\nUnits:\n" + "\n".join(unit_lines)),
             tags=[t for t in (qualification.code, _level(version)) if t],
             credits=version.total_credits or sum(u.credits for u in units), notional_hours=hours,

@@ -109,6 +109,17 @@ class SharingForm(forms.Form):
             (e.pk, f"{e} ({e.activity_date:%d %b %Y})" if e.activity_date else str(e)) for e in evidence]
 
 
+class PublicNameForm(forms.Form):
+    """Whether public badge pages show the learner's name: "yes" or "no", from two buttons or two radios."""
+
+    show_name = forms.TypedChoiceField(
+        label=gettext_lazy("Your name on your public badge pages"), widget=forms.RadioSelect,
+        choices=[("yes", gettext_lazy("Show my name")), ("no", gettext_lazy("Keep my name hidden"))],
+        coerce=lambda value: value == "yes",
+        error_messages={"required": gettext_lazy("Choose whether your name is shown."),
+                        "invalid_choice": gettext_lazy("Choose whether your name is shown.")})
+
+
 class ShowcaseForm(forms.Form):
     enabled = forms.BooleanField(required=False, label=gettext_lazy("Show my public showcase"))
 

@@ -7,6 +7,8 @@ on a ribbon. Corners stay transparent in both.
 
 import io
 import math
+import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -108,20 +110,35 @@ def _draw_wrapped(draw: ImageDraw.ImageDraw, text: str, box: tuple[int, int, int
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
+    return wrap_text(text, lambda line: draw.textlength(line, font=font) <= width)
+
+
+def wrap_text(text: str, fits: Callable[[str], bool]) -> list[str]:
+    """Lines of `text`, each one that `fits`, broken at spaces or just after a hyphen where possible.
+
+    A hyphen at a break shows once, at the end of the first line ("(BARISTA-" then "SC)", never "-SC)"). Only
+    a part too long for any line is cut, and the cut is marked with a hyphen of its own.
+    """
     lines: list[str] = []
     for word in text.split():
-        while draw.textlength(word, font=font) > width and len(word) > 1:
-            # A word too long for a line is cut, with a hyphen, rather than spilling off the badge.
-            cut = len(word)
-            while cut > 1 and draw.textlength(word[:cut] + "-", font=font) > width:
-                cut -= 1
-            lines.append(word[:cut] + "-")
-            word = word[cut:]
-        if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width and not lines[-1].endswith("-"):
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
+        for n, part in enumerate(_hyphen_parts(word)):
+            joined = f"{lines[-1]}{'' if n else ' '}{part}" if lines else part
+            if lines and fits(joined):
+                lines[-1] = joined
+                continue
+            while not fits(part) and len(part) > 1:
+                cut = len(part) - 1
+                while cut > 1 and not fits(part[:cut] + "-"):
+                    cut -= 1
+                lines.append(part[:cut] + "-")
+                part = part[cut:]
+            lines.append(part)
     return lines
+
+
+def _hyphen_parts(word: str) -> list[str]:
+    """'(BARISTA-SC)' -> ['(BARISTA-', 'SC)']: a word may break after each of its hyphens."""
+    return re.findall(r"[^-]*-+|[^-]+$", word) or [word]
 
 
 @lru_cache(maxsize=32)

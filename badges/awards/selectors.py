@@ -2,8 +2,9 @@
 
 from django.db.models import Count, Q, QuerySet
 
-from badges.models import Award, BadgeClass
+from badges.models import Award, BadgeClass, Certificate
 from centres.models import Centre, Membership, Role
+from portfolios.enrolments.selectors import EnrolmentProgress
 from portfolios.models import Evidence
 
 
@@ -37,3 +38,26 @@ def learners_of_centre(*, centre: Centre, assessor=None) -> QuerySet[Membership]
     learners = (Membership.objects.current().filter(centre=centre, role=Role.LEARNER).select_related("user")
                 .order_by("user__first_name", "user__last_name", "user__email"))
     return learners.filter(assessor=assessor) if assessor is not None else learners
+
+
+def with_awards(progress: list[EnrolmentProgress]) -> list[EnrolmentProgress]:
+    """My Progress with its badges: each unit's current award and each enrolment's qualification badge and
+    certificate (the latest not revoked). Two queries, however many enrolments and units."""
+    enrolment_ids = [p.enrolment.pk for p in progress]
+    awards = (Award.objects.filter(enrolment_id__in=enrolment_ids, revoked_at__isnull=True)
+              .select_related("badge_class").order_by("issued_on", "pk"))
+    by_unit, by_enrolment = {}, {}
+    for award in awards:  # oldest first: the latest award of each unit or qualification wins
+        if award.badge_class.kind == BadgeClass.Kind.UNIT:
+            by_unit[(award.enrolment_id, award.badge_class.unit_id)] = award
+        elif award.badge_class.kind == BadgeClass.Kind.QUALIFICATION:
+            by_enrolment[award.enrolment_id] = award
+    certificates = {}
+    for certificate in (Certificate.objects.filter(enrolment_id__in=enrolment_ids, revoked_at__isnull=True)
+                        .order_by("issued_on", "pk")):
+        certificates[certificate.enrolment_id] = certificate
+    for p in progress:
+        p.badge, p.certificate = by_enrolment.get(p.enrolment.pk), certificates.get(p.enrolment.pk)
+        for unit in p.units:
+            unit.badge = by_unit.get((p.enrolment.pk, unit.enrolment_unit.unit_id))
+    return progress

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessment.models import UnitSignOff
 from audit.services import audit_record
@@ -20,7 +21,7 @@ from badges.awards.badge_classes import (
     BadgeError,
 )
 from badges.awards.selectors import shareable_evidence
-from badges.models import Award, BadgeClass, Showcase
+from badges.models import Award, BadgeClass, PublicNameChoice, Showcase
 from badges.openbadges.tasks import bake_award
 from centres.csv_files import CsvProblem, CsvUnreadable, csv_records
 from centres.models import Centre, Membership, Role
@@ -63,6 +64,7 @@ def award_badge(
             sign_off=sign_off,
             expires_at=issued_on + timedelta(days=badge_class.validity_days) if badge_class.validity_days else None,
             awarded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            show_name_publicly=shows_name_publicly(recipient),
             status_index=0 if last is None else last + 1)
         audit_record(action="badge.awarded", actor=actor, centre=centre, target=award, subject=enrolment or recipient,
                      data={"badge_class": str(badge_class.uuid), "badge": badge_class.name, "kind": badge_class.kind,
@@ -122,7 +124,9 @@ AWARD_CSV_COLUMNS = ("email", "narrative", "evidence_url")
 class AwardCsvError(CsvImportError):
     def __init__(self, problems: list[CsvProblem]):
         self.problems = problems
-        ServiceError.__init__(self, _("The file has %(n)s problem(s); no badge was awarded.") % {"n": len(problems)})
+        ServiceError.__init__(self, ngettext("The file has %(n)s problem; no badge was awarded.",
+                                             "The file has %(n)s problems; no badge was awarded.",
+                                             len(problems)) % {"n": len(problems)})
 
 
 @dataclass(frozen=True)
@@ -267,3 +271,28 @@ def showcase_set_enabled(*, actor: User, enabled: bool):
     return showcase
 
 
+def shows_name_publicly(user) -> bool:
+    """The learner's answer about their name on public pages; hidden until they have answered."""
+    return PublicNameChoice.objects.filter(user=user, show_name=True).exists()
+
+
+def public_name_choose(*, actor: User, show_name: bool) -> PublicNameChoice:
+    """The learner answers whether their public badge pages show their name: asked the first time they share a
+    badge, changed later in the wallet. The answer applies to every badge they hold, and to those to come."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=actor.pk).first()  # one answer at a time, even double-posted
+        choice = PublicNameChoice.objects.filter(user=actor).first()
+        if choice is not None and choice.show_name == show_name:
+            return choice  # the same answer again (a double post): nothing changes, nothing is recorded
+        if choice is None:
+            choice = PublicNameChoice(user=actor)
+        previous = None if choice.pk is None else choice.show_name
+        choice.show_name, choice.chosen_at = show_name, timezone.now()
+        choice.save()
+        changed = Award.objects.filter(recipient=actor).exclude(show_name_publicly=show_name).update(
+            show_name_publicly=show_name)
+        audit_record(action="badge.public_name_chosen", actor=actor, target=choice, subject=actor,
+                     data={"show_name": show_name, "previous": previous, "awards_changed": changed})
+    return choice

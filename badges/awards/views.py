@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from accounts.access import posted, public, signed_in
@@ -118,7 +119,9 @@ def award_import(request: HttpRequest, uuid: UUID) -> HttpResponse:
         except services.BadgeError as error:
             form.add_error("file", str(error))
         else:
-            messages.success(request, _("%(n)s badges awarded; each learner has been told.") % {"n": len(awards)})
+            messages.success(request, ngettext("%(n)s badge awarded; the learner has been told.",
+                                               "%(n)s badges awarded; each learner has been told.", len(awards))
+                             % {"n": len(awards)})
             return redirect("badge_class_detail", uuid=badge.uuid)
     return render(request, "badges/award_import.html", {"badge": badge, "form": form, "problems": problems})
 

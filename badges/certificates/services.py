@@ -25,6 +25,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from audit.services import audit_record
@@ -92,8 +93,9 @@ def tier_problems(enrolment: Enrolment, rule: TierRule, *, hours: int | None = N
         problems.append(_("This centre does not issue this certificate."))
     hours = learning_hours(enrolment) if hours is None else hours
     if hours < rule.minimum_hours:
-        problems.append(_("It needs at least %(minimum)s learning hours; this enrolment has %(hours)s.")
-                        % {"minimum": rule.minimum_hours, "hours": hours})
+        problems.append(ngettext("It needs at least %(minimum)s learning hour; this enrolment has %(hours)s.",
+                                 "It needs at least %(minimum)s learning hours; this enrolment has %(hours)s.",
+                                 rule.minimum_hours) % {"minimum": rule.minimum_hours, "hours": hours})
     if rule.requires_summative_assessment and enrolment.status != Enrolment.Status.COMPLETED:
         problems.append(_("The enrolment is not complete: every unit must be signed off."))
     if rule.capstone_unit_code and not EnrolmentUnit.objects.filter(

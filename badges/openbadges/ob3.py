@@ -78,8 +78,8 @@ def _language() -> str:
 
 
 def _eu_elements(badge: BadgeClass) -> list[dict[str, Any]]:
-    elements = (("notionalWorkload", "Notional workload", f"{badge.notional_hours} hours" if badge.notional_hours
-                 else ""),
+    hours = badge.notional_hours
+    elements = (("notionalWorkload", "Notional workload", f"{hours} hour{'' if hours == 1 else 's'}" if hours else ""),
                 ("level", "Level", badge.level),
                 ("typeOfAssessment", "Type of assessment", badge.assessment_type),
                 ("formOfParticipation", "Form of participation", badge.participation_form),

@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from badges.models import Award, Certificate, Showcase
+from badges.models import Award, Certificate, PublicNameChoice, Showcase
 from portfolios.models import Evidence, EvidenceFile
 
 VALID, EXPIRED, REVOKED = "valid", "expired", "revoked"
@@ -145,3 +145,8 @@ def shareable_evidence(user, centre_ids) -> dict[int, list[Evidence]]:
 
 def showcase_of(user) -> Showcase | None:
     return Showcase.objects.filter(user=user).first()
+
+
+def public_name_choice(user) -> PublicNameChoice | None:
+    """The learner's answer about their name on public pages; None until they have been asked and answered."""
+    return PublicNameChoice.objects.filter(user=user).first()

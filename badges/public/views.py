@@ -1,9 +1,11 @@
 """What anyone may see of an award (its public page, chosen evidence, the showcase, the verify page), and the
 learner's wallet where they choose what is shown."""
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -12,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import posted, public, signed_in
 from badges.awards.badge_classes import BadgeError
-from badges.awards.forms import SharingForm, ShowcaseForm, VerifyForm
-from badges.awards.services import award_set_sharing, showcase_set_enabled
+from badges.awards.forms import PublicNameForm, SharingForm, ShowcaseForm, VerifyForm
+from badges.awards.services import award_set_sharing, public_name_choose, showcase_set_enabled
 from badges.models import Award, Showcase
 from badges.openbadges.verification import verify_submission
 from badges.public import selectors
@@ -109,9 +111,11 @@ def _over_verify_limit(request: HttpRequest) -> bool:
 def wallet(request: HttpRequest) -> HttpResponse:
     awards = selectors.wallet_awards(request.user)
     evidence = selectors.shareable_evidence(request.user, {a.badge_class.centre_id for a in awards})
+    name_choice = selectors.public_name_choice(request.user)
     items = [{
         "award": award, "status": selectors.award_status(award), "public_url": selectors.public_url(award),
-        "linkedin_url": add_to_profile_url(award), "formats": selectors.award_formats(award, own=True),
+        "linkedin_url": add_to_profile_url(award), "formats": _own_formats(award, asked=name_choice is not None),
+        "share": {target: reverse("award_share", args=[award.uuid, target]) for target in SHARE_TARGETS},
         "image_url": selectors.badge_image_url(award),
         "form": SharingForm(evidence=evidence.get(award.badge_class.centre_id, []),
                             auto_id=f"id_{award.uuid.hex[:12]}_%s", initial=_sharing_initial(award)),
@@ -119,6 +123,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
     showcase = selectors.showcase_of(request.user)
     return render(request, "badges/wallet.html", {
         "items": items, "certificates": _certificate_links(request.user), "showcase": showcase,
+        "name_choice": name_choice, "name_form": _name_form(name_choice),
         "showcase_form": ShowcaseForm(initial={"enabled": bool(showcase and showcase.enabled)}),
         "showcase_url": selectors.absolute(showcase.get_absolute_url()) if showcase else None,
     })
@@ -173,3 +178,69 @@ def showcase_settings(request: HttpRequest) -> HttpResponse:
         "form": ShowcaseForm(initial={"enabled": bool(showcase and showcase.enabled)}), "showcase": showcase,
         "showcase_url": selectors.absolute(showcase.get_absolute_url()) if showcase else None,
     })
+
+
+# --- Sharing: the first share asks whether public pages show the learner's name --------------------------------
+
+SHARE_TARGETS = ("linkedin", "link", "ob2", "ob3")  # LinkedIn, the copy-link page, the two baked images
+
+
+def _own_formats(award: Award, *, asked: bool) -> list[selectors.Format]:
+    """The learner's downloads; until they have been asked about their name, the images go through the question."""
+    formats = selectors.award_formats(award, own=True)
+    if asked:
+        return formats
+    return [replace(f, url=reverse("award_share", args=[award.uuid, f.url.rsplit("/", 1)[-1]]), download=False,
+                    media_type="") if f.download else f for f in formats]
+
+
+def _name_form(choice, data=None) -> PublicNameForm:
+    initial = {"show_name": "yes" if choice.show_name else "no"} if choice else {}
+    return PublicNameForm(data, initial=initial)
+
+
+@signed_in
+def award_share(request: HttpRequest, uuid, target: str) -> HttpResponse:
+    """The way out to a share target. Until the learner has said whether their name is shown on public pages,
+    it asks (and a POST answers, then goes on); after that it goes straight through. Anyone else's award: 404."""
+    award = get_object_or_404(Award.objects.select_related("badge_class__centre"), uuid=uuid, recipient=request.user)
+    if target not in SHARE_TARGETS or (award.revoked_at and target != "link"):
+        raise Http404
+    choice = selectors.public_name_choice(request.user)
+    form = _name_form(choice, posted(request))
+    if request.method == "POST" and form.is_valid():
+        public_name_choose(actor=request.user, show_name=form.cleaned_data["show_name"])
+        return _share_continue(request, award, target, answered=True)
+    if request.method == "GET" and choice is not None:
+        return _share_continue(request, award, target, answered=False)
+    return render(request, "badges/share_name_prompt.html", {
+        "award": award, "badge": award.badge_class, "form": form, "target": target,
+        "name": request.user.display_name, "centre": award.badge_class.centre})
+
+
+def _share_continue(request: HttpRequest, award: Award, target: str, *, answered: bool) -> HttpResponse:
+    if target == "link":
+        if answered:
+            return redirect("award_share", award.uuid, target)
+        return render(request, "badges/share_link.html", {
+            "award": award, "badge": award.badge_class, "public_url": selectors.public_url(award),
+            "choice": selectors.public_name_choice(request.user)})
+    url = add_to_profile_url(award) if target == "linkedin" else reverse(f"award_baked_{target}", args=[award.uuid])
+    if answered:  # a page that goes on by itself: see the template for why not a redirect
+        return render(request, "badges/share_continue.html", {
+            "award": award, "badge": award.badge_class, "target": target, "continue_url": url})
+    return HttpResponseRedirect(url)
+
+
+@require_POST
+@signed_in
+def public_name_setting(request: HttpRequest) -> HttpResponse:
+    """The learner changes their answer in the wallet: every badge follows it."""
+    form = PublicNameForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether your name is shown."))
+        return redirect(f"{reverse('wallet')}#public-name")
+    choice = public_name_choose(actor=request.user, show_name=form.cleaned_data["show_name"])
+    messages.success(request, _("Your public badge pages now show your name.") if choice.show_name
+                     else _("Your public badge pages now hide your name."))
+    return redirect(f"{reverse('wallet')}#public-name")

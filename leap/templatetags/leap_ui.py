@@ -46,6 +46,26 @@ STATUS_KINDS: dict[str, tuple[str, str]] = {
     "withdrawn": ("ban", "neutral"),
     "draft": ("pencil", "neutral"),
     "info": ("info", "info"),
+    # The stored status values of LEAP's models, so a template can pass `obj.status` straight in.
+    "accepted": ("circle-check", "ok"),
+    "active": ("circle-dot", "info"),
+    "on_break": ("circle-pause", "neutral"),
+    "completed": ("circle-check", "ok"),
+    "awaiting": ("hourglass", "info"),
+    "agreed": ("circle-check", "ok"),
+    "superseded": ("history", "neutral"),
+    "published": ("circle-check", "ok"),
+    "approved": ("circle-check", "ok"),
+    "retired": ("ban", "neutral"),
+    "started": ("circle-dot", "info"),
+    "awaiting_second": ("hourglass", "info"),
+    "signed": ("circle-check", "ok"),
+    "acknowledged": ("circle-check", "ok"),
+    "open": ("circle-dot", "warn"),
+    "closed": ("circle-check", "ok"),
+    "scheduled": ("calendar", "info"),
+    "recorded": ("circle-check", "ok"),
+    "cancelled": ("ban", "neutral"),
 }
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from audit.services import audit_record
@@ -216,6 +217,7 @@ def _scope_sentence(grant: EqaGrant) -> str:
         case EqaGrant.Scope.IQA_PLAN:
             return _("the learners of IQA plan %(p)s") % {"p": grant.plan}
         case EqaGrant.Scope.LEARNERS:
-            return _("%(n)s listed learners") % {"n": grant.learners.count()}
+            count = grant.learners.count()
+            return ngettext("%(n)s listed learner", "%(n)s listed learners", count) % {"n": count}
         case _:
             return _("the whole centre")

@@ -160,7 +160,7 @@ def _fill_rates(pool: list[Candidate], covered: list[Draw], rate: Any, tier: str
     enrolments = sorted(by_learner)
     n = len(enrolments)
     if rules.square_root:
-        wanted, share = math.ceil(math.sqrt(n)), f"square root of N ({n} learners)"
+        wanted, share = math.ceil(math.sqrt(n)), f"square root of N ({n} learner{'' if n == 1 else 's'})"
     else:
         percent = rate_value(rate, "learner_percent")
         wanted, share = math.ceil(n * percent / 100), f"{percent} % of learners"
@@ -178,7 +178,7 @@ def _fill_rates(pool: list[Candidate], covered: list[Draw], rate: Any, tier: str
         units = by_learner[enrolment_id]
         per_learner = rate_value(rate, "units_per_learner")
         if per_learner is not None:
-            want, unit_text = per_learner, f"{per_learner} unit(s) per learner"
+            want, unit_text = per_learner, f"{per_learner} unit{'' if per_learner == 1 else 's'} per learner"
         else:
             unit_percent = rate_value(rate, "unit_percent") or 0
             want, unit_text = math.ceil(len(units) * unit_percent / 100), f"{unit_percent} % of units"

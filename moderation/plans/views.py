@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import posted
@@ -82,7 +83,9 @@ def iqa_plan_generate(request: HttpRequest) -> HttpResponse:
                                     "removed.") % {"number": plan.number, "added": len(diff["added"]),
                                                    "removed": len(diff["removed"])})
     else:
-        messages.success(request, _("Plan generated: %(items)s items.") % {"items": plan.summary["counts"]["items"]})
+        items = plan.summary["counts"]["items"]
+        messages.success(request, ngettext("Plan generated: %(items)s item.", "Plan generated: %(items)s items.", items)
+                         % {"items": items})
     return redirect("iqa_plan_detail", pk=plan.pk)
 
 

@@ -161,7 +161,9 @@ def _risk(assessor_id: int, *, today: datetime.date, membership: dict | None, fi
         reasons.append(_("First cohort on this qualification"))
     if sampled and disagreed * 100 >= DISAGREEMENT_THRESHOLD_PERCENT * sampled:
         facts.append("disagreement")
-        reasons.append(_("Disagreement rate %(rate)d %% (%(disagreed)d of the last %(count)d sampled decisions)")
+        reasons.append(ngettext("Disagreement rate %(rate)d %% (%(disagreed)d of the last %(count)d sampled decision)",
+                                "Disagreement rate %(rate)d %% (%(disagreed)d of the last %(count)d sampled decisions)",
+                                sampled)
                        % {"rate": round(disagreed * 100 / sampled), "disagreed": disagreed, "count": sampled})
     if overdue:
         facts.append("overdue_actions")

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from centres.forms import AssessorChoiceField, assessors_of
 from centres.models import Membership, Role
@@ -21,7 +22,8 @@ class VersionChoiceField(forms.ModelChoiceField):
 class UnitChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         kind = _("mandatory") if obj.mandatory else _("optional")
-        return f"{obj.code} {obj.title} — {obj.credits} {_('credits')}, {kind}"
+        credits = ngettext("%(n)s credit", "%(n)s credits", obj.credits) % {"n": obj.credits}
+        return f"{obj.code} {obj.title} — {credits}, {kind}"
 
 
 class DateInput(forms.DateInput):

@@ -5,13 +5,14 @@ Each read runs a fixed number of queries, however many learners, units or criter
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from portfolios.models import AchievedCriterion, Enrolment, EnrolmentUnit
+from portfolios.models import AchievedCriterion, Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion
 from qualifications.models import AssessmentCriterion, LearningOutcome
 
 
@@ -43,6 +44,11 @@ class Schedule:
     elapsed_percent: int
     behind: bool
 
+    @property
+    def days_over(self) -> int:
+        """Days since the planned end date (0 until it has passed)."""
+        return max(-self.days_left, 0)
+
 
 def schedule(enrolment: Enrolment, progress_percent: int, today: datetime.date | None = None) -> Schedule:
     """Days left to the planned end, and whether progress lags the share of the time already used."""
@@ -70,12 +76,22 @@ class OutcomeProgress:
     criteria: list[CriterionState]
 
 
+class UnitState:
+    """Where a unit stands for its learner; the names are those of the `{% status %}` kinds."""
+
+    NOT_STARTED, IN_PROGRESS, WAITING, LOCKED, REOPENED = "not_started", "in_progress", "waiting", "locked", "reopened"
+
+
 @dataclass
 class UnitProgress:
     enrolment_unit: EnrolmentUnit
     outcomes: list[OutcomeProgress]
     total: int
     met: int
+    # Evidence of the enrolment claiming the unit's criteria: any at all (drafts too), and any waiting for review.
+    has_evidence: bool = False
+    waiting_for_review: bool = False
+    badge: Any = None  # the current award for this unit, when a higher layer (badges) fills it in
 
     @property
     def unit(self):
@@ -94,11 +110,32 @@ class UnitProgress:
         """Signed off once, then unlocked by a moderator or centre admin: it is assessed again."""
         return self.enrolment_unit.reopened_at is not None
 
+    @property
+    def state(self) -> str:
+        """Signed off and locked; else reopened; else waiting for review (evidence submitted, not yet decided);
+        else in progress (evidence started or a criterion met); else not started."""
+        if self.signed_off:
+            return UnitState.LOCKED
+        if self.reopened:
+            return UnitState.REOPENED
+        if self.waiting_for_review:
+            return UnitState.WAITING
+        if self.has_evidence or self.met:
+            return UnitState.IN_PROGRESS
+        return UnitState.NOT_STARTED
+
 
 @dataclass
 class EnrolmentProgress:
     enrolment: Enrolment
     units: list[UnitProgress] = field(default_factory=list)
+    # Filled in by a higher layer (badges): the current qualification badge and certificate, if issued.
+    badge: Any = None
+    certificate: Any = None
+
+    @property
+    def completed(self) -> bool:
+        return self.enrolment.status == Enrolment.Status.COMPLETED
 
     @property
     def total(self) -> int:
@@ -117,8 +154,19 @@ class EnrolmentProgress:
         return schedule(self.enrolment, self.percent)
 
 
+def _evidence_by_unit(enrolments: list[Enrolment]) -> dict[tuple[int, int], set[str]]:
+    """(enrolment, unit) -> the statuses of the evidence claiming that unit's criteria: one query."""
+    claims = (EvidenceCriterion.objects.filter(evidence__enrolment__in=enrolments).order_by()
+              .values_list("evidence__enrolment_id", "unit_id", "evidence__status").distinct())
+    statuses: dict[tuple[int, int], set[str]] = {}
+    for enrolment_id, unit_id, status in claims:
+        statuses.setdefault((enrolment_id, unit_id), set()).add(status)
+    return statuses
+
+
 def enrolment_progress(enrolments: QuerySet[Enrolment]) -> list[EnrolmentProgress]:
-    """Full progress (units, outcomes, each criterion's state) of the given enrolments: five queries."""
+    """Full progress (units, outcomes, each criterion's state, each unit's state) of the given enrolments: six
+    queries."""
     enrolments = list(enrolments.select_related("version__qualification", "assessor").prefetch_related(
         Prefetch("enrolment_units", queryset=EnrolmentUnit.objects.select_related("unit").prefetch_related(
             Prefetch("unit__outcomes", queryset=LearningOutcome.objects.order_by("position").prefetch_related(
@@ -129,6 +177,7 @@ def enrolment_progress(enrolments: QuerySet[Enrolment]) -> list[EnrolmentProgres
         for a in AchievedCriterion.objects.filter(enrolment__in=enrolments).only(
             "enrolment_id", "criterion_id", "achieved_at")
     }
+    evidence_statuses = _evidence_by_unit(enrolments)
     result = []
     for enrolment in enrolments:
         progress = EnrolmentProgress(enrolment)
@@ -140,7 +189,10 @@ def enrolment_progress(enrolments: QuerySet[Enrolment]) -> list[EnrolmentProgres
                 for outcome in eu.unit.outcomes.all()
             ]
             states = [c for o in outcomes for c in o.criteria]
-            progress.units.append(UnitProgress(eu, outcomes, len(states), sum(c.met for c in states)))
+            evidence = evidence_statuses.get((enrolment.pk, eu.unit_id), set())
+            progress.units.append(UnitProgress(eu, outcomes, len(states), sum(c.met for c in states),
+                                               has_evidence=bool(evidence),
+                                               waiting_for_review=Evidence.Status.SUBMITTED in evidence))
         result.append(progress)
     return result
 

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from audit.services import audit_record
@@ -26,8 +27,9 @@ def rules_of_combination_problems(version: QualificationVersion, units: Iterable
     ]
     credits = sum(u.credits for u in version.units.all() if u.pk in chosen)
     if version.minimum_credits and credits < version.minimum_credits:
-        problems.append(_("At least %(min)s credits are required; the chosen units give %(credits)s.")
-                        % {"min": version.minimum_credits, "credits": credits})
+        problems.append(ngettext("At least %(min)s credit is required; the chosen units give %(credits)s.",
+                                 "At least %(min)s credits are required; the chosen units give %(credits)s.",
+                                 version.minimum_credits) % {"min": version.minimum_credits, "credits": credits})
     if not chosen:
         problems.append(_("Choose at least one unit."))
     return problems

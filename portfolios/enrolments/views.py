@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -98,12 +99,6 @@ def enrolment_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("enrolment_detail", pk=enrolment.pk)
 
 
-@role_required(LEARNER)
-def my_progress(request: HttpRequest) -> HttpResponse:
-    progress = selectors.my_progress(learner=request.user, centre=request.leap.centre)
-    return render(request, "portfolios/my_progress.html", {"progress": progress})
-
-
 @role_required(*STAFF)
 def caseload(request: HttpRequest) -> HttpResponse:
     leap = request.leap
@@ -129,4 +124,5 @@ def caseload(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(request, "portfolios/caseload.html", {
         "form": form, "page": page, "count": len(rows), "whole_centre": whole_centre, "not_enrolled": not_enrolled,
-        "behind_count": sum(r.schedule.behind for r in rows), "query": query.urlencode()})
+        "behind_count": sum(r.schedule.behind for r in rows), "query": query.urlencode(),
+        "behind_margin": settings.LEAP_BEHIND_SCHEDULE_MARGIN})

@@ -2,7 +2,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
-from portfolios.models import Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion, EvidenceFile
+from portfolios.models import Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion, EvidenceFile, EvidenceSubmission
 from qualifications.models import AssessmentCriterion
 
 
@@ -75,3 +75,38 @@ def duplicate_files(*, files: list[EvidenceFile], learner) -> dict[int, list[Evi
     for other in others:
         found.setdefault(other.sha256, []).append(other)
     return {f.pk: found[f.sha256] for f in files if f.sha256 in found}
+
+
+def submissions_with_reviews(evidence: Evidence) -> list[EvidenceSubmission]:
+    """Every submitted revision, oldest first, each with its review (reached by relation name: the assessment app
+    sits above this one) and the review's decisions."""
+    return list(evidence.submissions.select_related("review__assessor", "review__countersigned_by")
+                .prefetch_related("review__decisions__criterion", "review__decisions__unit").order_by("number"))
+
+
+@dataclass
+class Feedback:
+    """The assessor's decision on the latest revision, as the learner needs it: who, when, what is not yet met."""
+
+    review: object
+    met: list
+    not_met: list
+
+    @property
+    def not_met_ids(self) -> set[int]:
+        return {d.criterion_id for d in self.not_met}
+
+    @property
+    def several_units(self) -> bool:  # then a criterion's number alone ("1.1") is ambiguous
+        return len({d.unit_id for d in self.met + self.not_met}) > 1
+
+
+def latest_feedback(history: list[EvidenceSubmission]) -> Feedback | None:
+    """The decision on the latest revision, or None while it waits for one (or was withdrawn)."""
+    if not history or history[-1].withdrawn_at:
+        return None
+    review = getattr(history[-1], "review", None)
+    if review is None or not review.decided_at:
+        return None
+    decisions = sorted(review.decisions.all(), key=lambda d: (d.unit.position, d.criterion.position))
+    return Feedback(review=review, met=[d for d in decisions if d.met], not_met=[d for d in decisions if not d.met])

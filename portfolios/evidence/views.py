@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -20,7 +21,7 @@ from portfolios.access import get_enrolment_for, get_evidence_file_for, get_evid
 from portfolios.evidence import selectors
 from portfolios.evidence.files import MAX_ANY_UPLOAD_BYTES, FileRefused
 from portfolios.evidence.files.formats import served_as
-from portfolios.evidence.forms import EvidenceDraftForm, EvidenceSubmitForm
+from portfolios.evidence.forms import EvidenceDraftForm, EvidenceSubmitForm, criteria_sections
 from portfolios.evidence.services import (
     claimable_criteria,
     ensure_may_add_evidence,
@@ -98,10 +99,29 @@ def _evidence_new(request: HttpRequest, pk: int) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"ok": False, "errors": form.errors.get_json_data()}, status=400)
     return render(request, "portfolios/evidence_edit.html", {
-        "enrolment": enrolment, "evidence": None, "form": form, "files": [],
-        "direct_uploads": direct_uploads(), "max_upload_mb": MAX_ANY_UPLOAD_BYTES // (1024 * 1024),
-        "units": selectors.criteria_by_unit(form.fields["criteria"].queryset),
+        "enrolment": enrolment, "evidence": None, "form": form, "files": [], **_form_page(form),
     })
+
+
+def _form_page(form: EvidenceDraftForm, feedback: selectors.Feedback | None = None) -> dict:
+    return {"direct_uploads": direct_uploads(), "max_upload_mb": MAX_ANY_UPLOAD_BYTES // (1024 * 1024),
+            "sections": criteria_sections(form, not_met=feedback.not_met_ids if feedback else ()),
+            "feedback": feedback, "script_strings": _script_strings()}
+
+
+def _script_strings() -> dict:
+    """What evidence.js says, translated here (plural forms included: the script cannot choose them)."""
+    return {
+        "saving": _("Saving…"), "saved_now": _("Draft saved just now"),
+        "saved_minutes": [ngettext("Draft saved %(minutes)d minute ago", "Draft saved %(minutes)d minutes ago", m)
+                          % {"minutes": m} for m in range(1, 60)],
+        "saved_at": _("Draft saved at %(time)s"),
+        "offline": _("Not saved: no connection. Your text is kept on this device and saved when you are back online."),
+        "conflict": _("Changed in another window or tab. Reload to see it; your text here is kept on this device."),
+        "uploaded": _("uploaded"), "failed": _("failed — try again"), "recording": _("Recording"),
+        "restored": _("Unsaved text from this device has been restored."),
+        "upload_at_once": _("Each file uploads as soon as you choose it."),
+    }
 
 
 def _first_saved(request: HttpRequest, evidence: Evidence) -> HttpResponse:
@@ -162,12 +182,12 @@ def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Draft saved."))
             return redirect("evidence_edit", pk=evidence.pk)
+    history = selectors.submissions_with_reviews(evidence)
+    feedback = selectors.latest_feedback(history) if evidence.status == Evidence.Status.RETURNED else None
     return render(request, "portfolios/evidence_edit.html", {
         "evidence": evidence, "form": form, "files": evidence.files.all(),
         "submit_form": EvidenceSubmitForm(initial={"revision": evidence.revision}),
-        "deletable": evidence.status == Evidence.Status.DRAFT and not evidence.submissions.exists(),
-        "direct_uploads": direct_uploads(), "max_upload_mb": MAX_ANY_UPLOAD_BYTES // (1024 * 1024),
-        "units": selectors.criteria_by_unit(form.fields["criteria"].queryset),
+        "deletable": evidence.status == Evidence.Status.DRAFT and not history, **_form_page(form, feedback),
     })
 
 
@@ -289,6 +309,7 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     own = evidence.enrolment.learner_id == request.user.pk
     files = list(evidence.files.all())
     staff = request.leap.has(Role.ASSESSOR, Role.CENTRE_ADMIN, Role.MODERATOR, Role.EXTERNAL_MODERATOR)
+    history = selectors.submissions_with_reviews(evidence)
     return render(request, "portfolios/evidence_detail.html", {
         "evidence": evidence, "own": own, "files": files,
         "claims": evidence.claims.select_related("criterion", "unit").order_by("unit__position", "criterion__position"),
@@ -296,9 +317,7 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_withdraw": own and evidence.status == Evidence.Status.SUBMITTED and not evidence.review_started_at,
         "may_review": (evidence.enrolment.assessor_id == request.user.pk
                        and evidence.status == Evidence.Status.SUBMITTED),
-        # Reviews live in the assessment app, above this one: reached by relation name, not imported.
-        "history": list(evidence.submissions.select_related("review__assessor", "review__countersigned_by")
-                        .prefetch_related("review__decisions__criterion").order_by("number")),
+        "history": history, "feedback": selectors.latest_feedback(history),
     })
 
 

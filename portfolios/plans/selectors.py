@@ -1,6 +1,6 @@
 """Reads for assessment plans: the versions of an enrolment's plan, their items, and who is to sign."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 
 from portfolios.models import AssessmentPlan, Enrolment, PlanItem
 from qualifications.models import AssessmentCriterion, Unit
@@ -56,3 +56,16 @@ def plan_awaits_signature_from(*, plan: AssessmentPlan, user) -> bool:
     if party is None or plan.status not in SIGNABLE or getattr(plan, f"{party}_signed_at") is not None:
         return False
     return party == ASSESSOR or plan.assessor_signed_at is not None
+
+
+def plans_to_sign(*, centre, assessor) -> QuerySet[AssessmentPlan]:
+    """Plan versions waiting for `assessor`'s signature (the assessor signs first, then the learner): drafts with at
+    least one item, of their learners' enrolments that are active or on a break, oldest first. One query."""
+    return (AssessmentPlan.objects
+            .filter(enrolment__centre=centre, enrolment__assessor=assessor, status=AssessmentPlan.Status.DRAFT,
+                    assessor_signed_at__isnull=True,
+                    enrolment__status__in=[Enrolment.Status.ACTIVE, Enrolment.Status.ON_BREAK])
+            .filter(Exists(PlanItem.objects.filter(plan=OuterRef("pk"))))
+            .select_related("enrolment__learner", "enrolment__version__qualification")
+            .annotate(item_count=Count("items"))
+            .order_by("created_at", "pk"))

@@ -3,6 +3,7 @@ from django.urls import path
 from portfolios.plans import views
 
 urlpatterns = [
+    path("plans/to-sign/", views.plans_to_sign, name="plans_to_sign"),
     path("enrolments/<int:pk>/plan/", views.plan_detail, name="plan_detail"),
     path("enrolments/<int:pk>/plan/start/", views.plan_start, name="plan_start"),
     path("enrolments/<int:pk>/plan/versions/", views.plan_versions, name="plan_versions"),

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import posted, signed_in
+from centres.access import role_required
+from centres.models import Role
 from centres.services import ServiceError
 from portfolios.access import can_manage, get_enrolment_for
 from portfolios.models import AssessmentPlan, Enrolment, PlanItem
@@ -59,6 +61,12 @@ def _render_plan(request: HttpRequest, enrolment: Enrolment, plan: AssessmentPla
 
 
 # --- Reading -----------------------------------------------------------------------------------------
+
+@role_required(Role.ASSESSOR)
+def plans_to_sign(request: HttpRequest) -> HttpResponse:
+    plans = list(selectors.plans_to_sign(centre=request.leap.centre, assessor=request.user))
+    return render(request, "portfolios/plans_to_sign.html", {"plans": plans})
+
 
 @signed_in
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:

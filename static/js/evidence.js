@@ -1,11 +1,14 @@
 // Evidence page, progressively enhanced: the forms work without this script.
-// It adds: saving the draft as the learner types (kept on the device while offline), one upload per file
-// with its own progress bar (straight to object storage when the server says so), and in-browser recording.
+// It adds: saving the draft as the learner types (kept on the device while offline), uploading each file as
+// soon as it is chosen, whichever button chose it, with its own progress bar (straight to object storage when
+// the server says so), live "n of N ticked" counts per unit, and in-browser recording.
 (function () {
   "use strict";
   const strings = JSON.parse(document.getElementById("evidence-strings").textContent);
   const draft = document.getElementById("draft-form");
+  const note = document.getElementById("save-note");
   const status = document.getElementById("save-status");
+  const announcer = document.getElementById("save-announce");
   const csrf = draft.querySelector("input[name=csrfmiddlewaretoken]").value;
   const revisionInputs = () => document.querySelectorAll("input[name=revision]");
   let storeKey = "leap-evidence-draft-" + draft.dataset.evidence;
@@ -37,6 +40,31 @@
     return creating;
   }
 
+  // --- What the note says --------------------------------------------------------------------------------
+  // Visible text changes silently (it ages every minute); news is announced once, through the hidden live region.
+  let savedAt = null;
+
+  function say(text) {
+    savedAt = null;
+    status.textContent = text;
+    announcer.textContent = text;
+  }
+
+  function savedText() {
+    const minutes = Math.floor((Date.now() - savedAt) / 60000);
+    if (minutes < 1) return strings.saved_now;
+    if (minutes <= strings.saved_minutes.length) return strings.saved_minutes[minutes - 1];
+    return strings.saved_at.replace("%(time)s", savedAt.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+  }
+
+  function sayThisSaved() {
+    savedAt = Date.now();
+    status.textContent = savedText();
+    announcer.textContent = strings.saved_now;
+  }
+
+  setInterval(() => { if (savedAt) status.textContent = savedText(); }, 20000);
+
   // --- Draft autosave ----------------------------------------------------------------------------------
   let timer = null;
   let saving = false;
@@ -52,7 +80,10 @@
       if (key === "csrfmiddlewaretoken") return;
       (data[key] = data[key] || []).push(value);
     });
-    localStorage.setItem(storeKey, JSON.stringify({ at: Date.now(), data: data }));
+    try {
+      localStorage.setItem(storeKey, JSON.stringify({ at: Date.now(), data: data }));
+    } catch (error) {  // storage full or refused: the server copy still follows
+    }
   }
 
   function restoreLocal() {
@@ -70,20 +101,21 @@
     draft.querySelectorAll("input[type=checkbox][name=criteria]").forEach((box) => {
       if (!data.criteria) box.checked = false;
     });
-    status.textContent = strings.restored;
+    countTicks();
+    say(strings.restored);
     save();
   }
 
   async function save() {
     if (saving) { pending = true; return; }
     saving = true;
-    status.textContent = strings.saving;
+    say(strings.saving);
     try {
       const created = await ensureDraft();
       if (created) {  // that first save was the autosave: it created the draft with what was typed
         if (!created.ok) throw new Error(created.error || "");
         setRevision(created.revision);
-        status.textContent = strings.saved + " " + new Date(created.saved_at).toLocaleTimeString();
+        sayThisSaved();
         return;
       }
       const response = await fetch(draft.dataset.autosaveUrl, {
@@ -94,12 +126,12 @@
       if (response.ok) {
         setRevision(body.revision);
         localStorage.removeItem(storeKey);
-        status.textContent = strings.saved + " " + new Date(body.saved_at).toLocaleTimeString();
+        sayThisSaved();
       } else {
-        status.textContent = response.status === 409 ? strings.conflict : (body.error || strings.offline);
+        say(response.status === 409 ? strings.conflict : (body.error || strings.offline));
       }
     } catch (error) {
-      status.textContent = strings.offline;
+      say(strings.offline);
     } finally {
       saving = false;
       if (pending) { pending = false; schedule(); }
@@ -112,9 +144,23 @@
     timer = setTimeout(save, 1200);
   }
 
+  // --- "n of N ticked" per unit, counted as the learner ticks ---------------------------------------------
+  function countTicks() {
+    draft.querySelectorAll("details.criteria-unit").forEach((unit) => {
+      const count = unit.querySelector(".ticked-count");
+      const ticked = unit.querySelectorAll("input[name=criteria]:checked").length;
+      count.textContent = JSON.parse(count.dataset.labels)[ticked];
+      count.classList.toggle("some", ticked > 0);
+    });
+  }
+
   draft.addEventListener("input", schedule);
-  draft.addEventListener("change", schedule);
+  draft.addEventListener("change", (event) => {
+    if (event.target.name === "criteria") countTicks();
+    schedule();
+  });
   window.addEventListener("online", () => { if (localStorage.getItem(storeKey)) save(); });
+  note.hidden = false;  // from here on the draft is saved as the learner types
   restoreLocal();
 
   // --- Uploads, one request per file -------------------------------------------------------------------
@@ -182,7 +228,7 @@
       if (created && !created.ok) throw new Error("");
       if (created) setRevision(created.revision);
     } catch (error) {
-      status.textContent = strings.offline;
+      say(strings.offline);
       return;
     }
     for (const file of files) {
@@ -201,18 +247,25 @@
     }
   }
 
-  uploadForm.addEventListener("submit", (event) => {
-    event.preventDefault();
+  // Taking a photo, recording a video or audio and choosing files all go the same way: sent at once.
+  function sendChosen() {
     const files = [];
     uploadForm.querySelectorAll("input[type=file]").forEach((input) => {
       files.push(...input.files);
       input.value = "";
     });
     upload(files);
+  }
+
+  uploadForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sendChosen();
   });
-  uploadForm.querySelectorAll(".capture-input").forEach((input) => {
-    input.addEventListener("change", () => { if (input.files.length) uploadForm.requestSubmit(); });
+  uploadForm.querySelectorAll("input[type=file]").forEach((input) => {
+    input.addEventListener("change", () => { if (input.files.length) sendChosen(); });
   });
+  document.getElementById("upload-button").hidden = true;  // nothing waits to be sent
+  document.getElementById("upload-when").textContent = strings.upload_at_once;
 
   // --- Recording in the browser ------------------------------------------------------------------------
   const recorderBox = document.getElementById("recorder");

@@ -104,7 +104,7 @@ def test_a_row_shows_learner_units_files_wait_and_the_review_link(personas, vers
     page = client_for(personas.assessor).get(QUEUE)
     [row] = page.context["rows"]
     assert row.learner == personas.learner and row.unit_codes == ["HOSP-U1", "HOSP-U2"]
-    assert row.evidence.file_count == 2 and row.waited_text == "3 days 6 hours"
+    assert [(k.kind, k.count) for k in row.file_kinds] == [("image", 2)] and row.waited_text == "3 days 6 hours"
     html = page.content.decode()
     assert "HOSP-U1, HOSP-U2" in html and "3 days 6 hours" in html and personas.learner.display_name in html
     assert reverse("review_detail", args=[evidence.submissions.get().pk]) in html

@@ -108,7 +108,7 @@ def test_the_learner_is_told_and_my_progress_shows_the_unit_reopened(personas):
     page = client_for(personas.learner).get(reverse("my_progress"))
     [progress] = page.context["progress"]
     assert [u.reopened for u in progress.units] == [True, False]
-    assert page.content.decode().count('<span class="bar-value">Reopened</span>') == 1
+    assert page.content.decode().count("status-kind-reopened") == 1
     unit_sign_off(enrolment_unit=sign_off.enrolment_unit, actor=personas.assessor, declared=True)
     [progress] = client_for(personas.learner).get(reverse("my_progress")).context["progress"]
     assert [u.reopened for u in progress.units] == [False, False]

@@ -41,8 +41,7 @@ def test_a_learner_on_a_phone_uploads_a_photo_straight_to_s3(s3, browser, live_s
         page.goto(live_server.url + reverse("evidence_edit", args=[evidence.pk]))
         assert page.get_attribute("#upload-form", "data-direct") == "1"
         page.set_input_files("#pick-files", files=[{"name": "hand wash.jpg", "mimeType": "image/jpeg",
-                                                    "buffer": photo}])
-        page.click("#upload-button")
+                                                    "buffer": photo}])  # sent as soon as it is chosen
         page.wait_for_selector("#upload-progress li.ok, #upload-progress li.failed", timeout=30_000)
         state = page.text_content("#upload-progress li")
         page.wait_for_selector("#file-list a:has-text('hand wash.jpg')", timeout=30_000)  # after the page reloads

@@ -55,7 +55,7 @@ def test_every_problem_is_reported_with_its_line(personas):
 
 def test_a_file_without_the_right_columns_is_refused(personas):
     response = _upload(client_for(personas.admin), b"name,mail\nA,a@example.org\n")
-    assert "missing column(s): first_name, last_name, email, assessor_email" in str(response.context["problems"][0])
+    assert "missing columns: first_name, last_name, email, assessor_email" in str(response.context["problems"][0])
 
 
 def test_a_file_that_is_not_utf8_is_refused(personas):

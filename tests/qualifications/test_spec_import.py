@@ -115,7 +115,7 @@ def test_a_csv_with_the_wrong_columns_names_them(personas):
     raw = HEADER.replace("unit_credits", "unit_credit").encode() + b"\nA\n"
     assert _problems(personas, raw, "spec.csv") == [
         "line 1: “unit_credit” is not a column LEAP knows.",
-        "line 1: missing column(s): unit_credits.",
+        "line 1: missing column: unit_credits.",
     ]
 
 

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         if contradictions:
             failures.append(f"{len(contradictions)} checkpoint problems")
         if problems:
-            failures.append(f"{len(problems)} problems found by the verifiers")
+            failures.append(f"{len(problems)} problem{'' if len(problems) == 1 else 's'} found by the verifiers")
         if failures:
             raise CommandError("; ".join(failures) + ".")
         self.stdout.write("; ".join([f"OK: {chains} audit chains verified", *summaries]) + ".")

@@ -22,7 +22,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{kind}: {name}")
         if not found.ok:
             problems = sum(len(names) for _kind, names in listed)
-            raise CommandError(f"{pack}: {problems} file(s) do not match the manifest")
+            raise CommandError(f"{pack}: {problems} file{' does' if problems == 1 else 's do'} not match the manifest")
         with open(pack, "rb") as handle:
             _size, digest = file_digest(handle)
         self.stdout.write(f"{pack}: all {found.checked} files match the manifest\n"

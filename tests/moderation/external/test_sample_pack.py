@@ -272,7 +272,7 @@ def test_one_changed_byte_is_named_and_fails_verification(personas, tmp_path):
     tampered = tmp_path / "tampered.zip"
     tampered.write_bytes(rewritten(data, flip_one_byte))
     said, error = _verify(tampered)
-    assert f"differs: {photo}" in said and error is not None and "1 file(s)" in error
+    assert f"differs: {photo}" in said and error is not None and "1 file does not match" in error
     assert said.count("differs:") == 1
 
 

@@ -1,0 +1,209 @@
+"""What each recorded event code means to a person reading an audit trail: a label, and the kind of event it is.
+
+The codes stay as they are recorded (and in every export); pages show these words instead. Every code the code base
+records has an entry (a test reads the source for them). Only strings live here: the audit layer knows no other app.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+EVIDENCE, DECISIONS, SIGN_OFF, PLANS, BADGES, MODERATION, ACCESS, SETUP = (
+    "evidence", "decisions", "sign_off", "plans", "badges", "moderation", "access", "setup")
+
+# The kinds a reader can filter a trail by, in the order they are offered.
+KINDS: dict[str, Promise] = {
+    EVIDENCE: _("Evidence"),
+    DECISIONS: _("Decisions"),
+    SIGN_OFF: _("Sign-off"),
+    PLANS: _("Plans and enrolment"),
+    BADGES: _("Badges and certificates"),
+    MODERATION: _("Moderation"),
+    ACCESS: _("Access"),
+    SETUP: _("Centre set-up"),
+}
+
+
+@dataclass(frozen=True)
+class EventLabel:
+    label: Promise
+    kind: str
+    automatic: bool = False  # LEAP records it itself, as a consequence of another act, never a person by hand
+
+
+def _e(label: Promise, kind: str, automatic: bool = False) -> EventLabel:
+    return EventLabel(label, kind, automatic)
+
+
+EVENTS: dict[str, EventLabel] = {
+    # Evidence
+    "evidence.created": _e(_("Evidence started"), EVIDENCE),
+    "evidence.file_uploaded": _e(_("File uploaded"), EVIDENCE),
+    "evidence.file_removed": _e(_("File removed"), EVIDENCE),
+    "evidence.submitted": _e(_("Evidence submitted"), EVIDENCE),
+    "evidence.withdrawn": _e(_("Evidence withdrawn"), EVIDENCE),
+    "evidence.draft_deleted": _e(_("Draft deleted"), EVIDENCE),
+    "lock.refused": _e(_("Change refused: the unit is locked"), EVIDENCE),
+    # Decisions
+    "review.started": _e(_("Review started"), DECISIONS),
+    "review.decided": _e(_("Assessment decision recorded"), DECISIONS),
+    "review.countersigned": _e(_("Decision countersigned"), DECISIONS),
+    "comment_snippet.created": _e(_("Comment bank entry added"), DECISIONS),
+    "comment_snippet.edited": _e(_("Comment bank entry changed"), DECISIONS),
+    "comment_snippet.deleted": _e(_("Comment bank entry removed"), DECISIONS),
+    # Sign-off
+    "unit.signed_off": _e(_("Unit signed off"), SIGN_OFF),
+    "unit.unlocked": _e(_("Unit unlocked"), SIGN_OFF),
+    "enrolment.completed": _e(_("Qualification completed"), SIGN_OFF, automatic=True),
+    "enrolment.reopened": _e(_("Enrolment reopened"), SIGN_OFF, automatic=True),
+    # Plans and enrolment
+    "enrolment.created": _e(_("Enrolled"), PLANS),
+    "enrolment.status_changed": _e(_("Enrolment status changed"), PLANS),
+    "plan.started": _e(_("Assessment plan version started"), PLANS),
+    "plan.item_added": _e(_("Plan item added"), PLANS),
+    "plan.item_updated": _e(_("Plan item changed"), PLANS),
+    "plan.item_deleted": _e(_("Plan item removed"), PLANS),
+    "plan.notes_updated": _e(_("Plan notes changed"), PLANS),
+    "plan.document_attached": _e(_("Plan document attached"), PLANS),
+    "plan.signed": _e(_("Assessment plan signed"), PLANS),
+    "plan.agreed": _e(_("Assessment plan agreed"), PLANS),
+    "insights.risk_flag_raised": _e(_("Flagged as at risk"), PLANS),
+    "insights.risk_flag_cleared": _e(_("At-risk flag cleared"), PLANS),
+    # Badges and certificates
+    "badge.awarded": _e(_("Badge awarded"), BADGES),
+    "badge.revoked": _e(_("Badge revoked"), BADGES),
+    "badge.sharing_changed": _e(_("Badge sharing changed"), BADGES),
+    "badge.showcase_changed": _e(_("Showcase changed"), BADGES),
+    "badge.public_name_chosen": _e(_("Name on public badges chosen"), BADGES),
+    "badge_class.created": _e(_("Badge created"), BADGES),
+    "badges.imported": _e(_("Badges awarded from a CSV file"), BADGES),
+    "certificate.issued": _e(_("Certificate issued"), BADGES),
+    "certificate.reissued": _e(_("Certificate reissued"), BADGES),
+    "certificate.revoked": _e(_("Certificate revoked"), BADGES),
+    "certificate.rules_set": _e(_("Certificate rules changed"), BADGES),
+    "issuer_key.created": _e(_("Badge signing key created"), BADGES, automatic=True),
+    "issuer_key.rotated": _e(_("Badge signing key replaced"), BADGES),
+    # Moderation: internal quality assurance
+    "iqa.strategy_created": _e(_("Sampling strategy drafted"), MODERATION),
+    "iqa.strategy_updated": _e(_("Sampling strategy changed"), MODERATION),
+    "iqa.strategy_approved": _e(_("Sampling strategy approved"), MODERATION),
+    "iqa.strategy_discarded": _e(_("Sampling strategy draft discarded"), MODERATION),
+    "iqa.risk_overridden": _e(_("Assessor risk overridden"), MODERATION),
+    "iqa.risk_override_withdrawn": _e(_("Assessor risk override withdrawn"), MODERATION),
+    "iqa.plan_generated": _e(_("IQA sampling plan generated"), MODERATION),
+    "iqa.plan_item_added": _e(_("Added to the IQA sampling plan"), MODERATION),
+    "iqa.plan_item_removed": _e(_("Removed from the IQA sampling plan"), MODERATION),
+    "iqa.plan_item_assigned": _e(_("IQA plan item assigned to a moderator"), MODERATION),
+    "plan_items.reassigned": _e(_("IQA plan items reassigned"), MODERATION),
+    "iqa.sample_started": _e(_("IQA sample started"), MODERATION),
+    "iqa.sample_recorded": _e(_("IQA sample recorded"), MODERATION),
+    "iqa.sample_signed": _e(_("IQA sample signed"), MODERATION),
+    "iqa.sample_second_signed": _e(_("IQA sample second-signed"), MODERATION),
+    "iqa.sample_acknowledged": _e(_("IQA sample acknowledged by the assessor"), MODERATION),
+    "iqa.action_done": _e(_("IQA action marked done"), MODERATION),
+    "iqa.action_closed": _e(_("IQA action closed"), MODERATION),
+    "iqa.action_reopened": _e(_("IQA action sent back"), MODERATION),
+    "observation.scheduled": _e(_("Observation of practice scheduled"), MODERATION),
+    "observation.recorded": _e(_("Observation of practice recorded"), MODERATION),
+    "observation.cancelled": _e(_("Observation of practice cancelled"), MODERATION),
+    "standardisation.meeting_recorded": _e(_("Standardisation meeting recorded"), MODERATION),
+    "standardisation.file_attached": _e(_("Standardisation meeting file attached"), MODERATION),
+    "co_marking.created": _e(_("Standardisation co-marking started"), MODERATION),
+    "co_marking.judged": _e(_("Co-marking judgement recorded"), MODERATION),
+    "co_marking.closed": _e(_("Co-marking closed"), MODERATION),
+    # Moderation: external quality assurance
+    "eqa.report_created": _e(_("EQA report started"), MODERATION),
+    "eqa.report_updated": _e(_("EQA report changed"), MODERATION),
+    "eqa.report_signed": _e(_("EQA report signed"), MODERATION),
+    "eqa.report_acknowledged": _e(_("EQA report acknowledged"), MODERATION),
+    "eqa.judgement_added": _e(_("EQA judgement recorded"), MODERATION),
+    "eqa.judgement_removed": _e(_("EQA judgement removed"), MODERATION),
+    "eqa.ratings_saved": _e(_("EQA checklist ratings saved"), MODERATION),
+    "eqa.action_point_added": _e(_("EQA action point added"), MODERATION),
+    "eqa.action_point_done": _e(_("EQA action point done"), MODERATION),
+    "eqa.action_point_removed": _e(_("EQA action point removed"), MODERATION),
+    "eqa.sanction_set": _e(_("Certification held by the EQA"), MODERATION),
+    "eqa.sanction_lifted": _e(_("EQA certification hold lifted"), MODERATION),
+    "eqa.comment_added": _e(_("EQA comment written"), MODERATION),
+    "eqa.checklist_seeded": _e(_("EQA checklist set up"), MODERATION, automatic=True),
+    "eqa.checklist_item_added": _e(_("EQA checklist item added"), MODERATION),
+    "eqa.checklist_item_edited": _e(_("EQA checklist item changed"), MODERATION),
+    "eqa.checklist_item_moved": _e(_("EQA checklist item moved"), MODERATION),
+    "eqa.checklist_item_activated": _e(_("EQA checklist item brought back"), MODERATION),
+    "eqa.checklist_item_deactivated": _e(_("EQA checklist item set aside"), MODERATION),
+    "eqa.pack_requested": _e(_("Sample pack requested"), MODERATION),
+    "eqa.pack_built": _e(_("Sample pack built"), MODERATION, automatic=True),
+    "eqa.pack_downloaded": _e(_("Sample pack downloaded"), MODERATION),
+    "eqa.pack_exported": _e(_("Sample pack exported by support staff"), MODERATION),
+    "eqa.pack_expired": _e(_("Sample pack deleted after its link expired"), MODERATION, automatic=True),
+    # Access: people, roles, sign-in, external access
+    "account.signed_in": _e(_("Signed in"), ACCESS),
+    "account.sign_in_failed": _e(_("Sign-in refused"), ACCESS),
+    "account.password_set": _e(_("Password set"), ACCESS),
+    "learner.registered": _e(_("Learner registered"), ACCESS),
+    "learner.self_registered": _e(_("Learner registered with the centre's code"), ACCESS),
+    "learners.imported": _e(_("Cohort imported from a CSV file"), ACCESS),
+    "membership.granted": _e(_("Role given"), ACCESS),
+    "membership.ended": _e(_("Membership ended"), ACCESS),
+    "membership.assessor_changed": _e(_("Assessor changed"), ACCESS),
+    "invitation.sent": _e(_("Staff invitation sent"), ACCESS),
+    "invitation.revoked": _e(_("Staff invitation withdrawn"), ACCESS),
+    "invitation.accepted": _e(_("Staff invitation accepted"), ACCESS),
+    "eqa.grant_created": _e(_("EQA access given"), ACCESS),
+    "eqa.grant_accepted": _e(_("EQA access accepted"), ACCESS),
+    "eqa.grant_extended": _e(_("EQA access end moved"), ACCESS),
+    "eqa.grant_expanded": _e(_("Learners added to EQA access"), ACCESS),
+    "eqa.grant_revoked": _e(_("EQA access revoked"), ACCESS),
+    "eqa.viewed": _e(_("Page read by the EQA"), ACCESS),
+    "eqa.file_downloaded": _e(_("File downloaded by the EQA"), ACCESS),
+    "eqa.saved": _e(_("Record saved by the EQA"), ACCESS),
+    "eqa.refused": _e(_("EQA request refused"), ACCESS),
+    "insights.exported": _e(_("Report exported"), ACCESS),
+    # Centre set-up
+    "centre.created": _e(_("Centre created"), SETUP),
+    "centre.set_up": _e(_("Centre set up"), SETUP),
+    "centre.settings_changed": _e(_("Centre settings changed"), SETUP),
+    "centre.branding_changed": _e(_("Centre branding changed"), SETUP),
+    "centre.self_registration_changed": _e(_("Enrolment code setting changed"), SETUP),
+    "qualification.created": _e(_("Qualification created"), SETUP),
+    "qualification.imported": _e(_("Qualification imported"), SETUP),
+    "qualification.version_started": _e(_("Qualification version started"), SETUP),
+    "qualification.version_updated": _e(_("Qualification version changed"), SETUP),
+    "qualification.version_published": _e(_("Qualification version published"), SETUP),
+    "qualification.version_retired": _e(_("Qualification version retired"), SETUP),
+    "qualification.unit_added": _e(_("Unit added to the specification"), SETUP),
+    "qualification.unit_updated": _e(_("Unit of the specification changed"), SETUP),
+    "qualification.unit_moved": _e(_("Unit of the specification moved"), SETUP),
+    "qualification.unit_deleted": _e(_("Unit removed from the specification"), SETUP),
+    "qualification.outcome_added": _e(_("Learning outcome added"), SETUP),
+    "qualification.outcome_updated": _e(_("Learning outcome changed"), SETUP),
+    "qualification.outcome_moved": _e(_("Learning outcome moved"), SETUP),
+    "qualification.outcome_deleted": _e(_("Learning outcome removed"), SETUP),
+    "qualification.criterion_added": _e(_("Assessment criterion added"), SETUP),
+    "qualification.criterion_updated": _e(_("Assessment criterion changed"), SETUP),
+    "qualification.criterion_moved": _e(_("Assessment criterion moved"), SETUP),
+    "qualification.criterion_deleted": _e(_("Assessment criterion removed"), SETUP),
+}
+
+# Unit and qualification badges are only ever awarded by rule, on a sign-off or a completion (never by hand).
+AUTOMATIC_BADGE_KINDS = frozenset({"unit", "qualification"})
+
+
+def event_label(code: str) -> str:
+    """The words for `code`; an unknown code (one recorded by a newer release) shows as itself."""
+    entry = EVENTS.get(code)
+    return str(entry.label) if entry is not None else code
+
+
+def event_kind(code: str) -> str:
+    entry = EVENTS.get(code)
+    return entry.kind if entry is not None else ""
+
+
+def is_automatic(code: str, data: dict, *, has_actor: bool) -> bool:
+    """Whether LEAP recorded the event by itself: nobody acted, a Celery task recorded it (`data["automatic"]`),
+    the code is only ever recorded as a consequence, or it is a badge that only a rule awards."""
+    entry = EVENTS.get(code)
+    return (not has_actor or bool(data.get("automatic")) or (entry is not None and entry.automatic)
+            or (code == "badge.awarded" and data.get("kind") in AUTOMATIC_BADGE_KINDS))
