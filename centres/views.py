@@ -260,10 +260,9 @@ def centre_logo(request: HttpRequest, pk: int) -> HttpResponse:
     centre = get_object_or_404(Centre.objects.only("logo"), pk=pk)
     if not centre.logo or not centre.logo.storage.exists(centre.logo.name):
         return redirect(static("icons/icon-192.png"))
-    handle = centre.logo.open("rb")
-    head = handle.read(8)
-    handle.seek(0)
-    response = FileResponse(handle, content_type="image/png" if head.startswith(b"\x89PNG") else "image/jpeg")
+    # Saved as logo.png or logo.jpg after Pillow read it (centres.branding), so the name tells the type.
+    content_type = "image/png" if centre.logo.name.lower().endswith(".png") else "image/jpeg"
+    response = FileResponse(centre.logo.open("rb"), content_type=content_type)
     current = request.GET.get("v") == logo_version(centre)
     response["Cache-Control"] = "public, max-age=31536000, immutable" if current else "public, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"

@@ -38,6 +38,7 @@ class NavItem:
     primary: bool = False
     current: bool = field(default=False)
     short: str = ""  # the tab bar's label, where the full one is too long for a fifth of a phone
+    also: tuple[str, ...] = ()  # names of the URLs, elsewhere, that are this place too
 
     @property
     def short_label(self) -> str:
@@ -56,7 +57,9 @@ class Navigation:
         for item in items:
             item.primary = item in primaries
         path = self.request.path
-        matches = [i for i in items if i.url == path or (i.url != "/" and path.startswith(i.url))]
+        match = getattr(self.request, "resolver_match", None)
+        named = [i for i in items if match is not None and match.url_name in i.also]
+        matches = named or [i for i in items if i.url == path or (i.url != "/" and path.startswith(i.url))]
         if matches:
             max(matches, key=lambda i: len(i.url)).current = True
         return items
@@ -83,18 +86,21 @@ class Navigation:
         if Role.LEARNER in roles:
             items += [
                 NavItem("portfolio", _("My portfolio"), reverse("my_portfolio"), "folder-open", primary=True,
-                        short=_("Portfolio")),
+                        short=_("Portfolio"), also=("portfolio", "evidence_detail", "evidence_edit",
+                                                    "evidence_delete")),
                 NavItem("add_evidence", _("Add evidence"), reverse("add_evidence"), "circle-plus", primary=True,
-                        short=_("Add")),
+                        short=_("Add"), also=("evidence_new",)),
                 NavItem("progress", _("My Progress"), reverse("my_progress"), "chart-no-axes-column", primary=True,
                         short=_("Progress")),
-                NavItem("badges", _("Badges"), reverse("wallet"), "award", primary=True),
+                NavItem("badges", _("Badges"), reverse("wallet"), "award", primary=True,
+                        also=("award_share", "public_name_setting")),
             ]
         if not staff or leap.centre is None:
             return items
         if Role.ASSESSOR in roles:
             items.append(NavItem("queue", _("Queue"), reverse("assessment_queue"), "inbox", primary=True,
-                                 count=self._once(self._queue_count), count_label=_("items waiting")))
+                                 count=self._once(self._queue_count), count_label=_("items waiting"),
+                                 also=("review_detail",)))
         if roles & {Role.MODERATOR, Role.CENTRE_ADMIN}:
             items.append(NavItem("moderation", _("Moderation"), reverse("iqa_dashboard"), "clipboard-check",
                                  primary=True, count=self._once(self._samples_due_count) if Role.MODERATOR in roles

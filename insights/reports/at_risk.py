@@ -220,8 +220,9 @@ def compute(enrolments: QuerySet[Enrolment], *, filters: Filters, today: datetim
                      "computed reasons and never replaces them."),
     }
     figures = [Figure("all", str(BUCKETS["all"]), len(learners),
-                      _("Learners in learning (active or on break) with at least one of the reasons below; a "
-                        "learner with several reasons is counted once."), bucket="all")]
+                      _("Learners in learning (active or on break) with at least one reason: off track, inactive "
+                        "for 28 days, never started, late by more than 4 weeks, unresolved IQA actions or flagged by "
+                        "staff; a learner with several reasons is counted once."), bucket="all")]
     figures += [Figure(key, str(REASONS[key]), counts[key], formulas[key], bucket=key) for key in REASONS]
     words, statuses = phrases(), {value: str(label) for value, label in Enrolment.Status.choices}
     names: dict[int, str] = {}

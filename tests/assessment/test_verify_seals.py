@@ -96,7 +96,7 @@ def test_verify_audit_catches_a_file_changed_on_disk_after_sign_off(personas, ca
     assert problems[0].startswith(f"{where}: file 'kitchen.jpg' (id {sealed['id']}) changed: sha256 ")
     assert f"≠ sealed {sealed['sha256'][:16]}…" in problems[0]
 
-    with pytest.raises(CommandError, match="1 problems found by the verifiers"):
+    with pytest.raises(CommandError, match="1 problem found by the verifiers"):
         call_command("verify_audit")
     assert f"BROKEN {where}: file 'kitchen.jpg'" in capsys.readouterr().err
 
@@ -153,7 +153,7 @@ def always_broken():
 
 def test_verify_audit_runs_every_configured_verifier_and_fails_on_its_problems(db, settings, capsys):
     settings.LEAP_AUDIT_VERIFIERS = ["tests.assessment.test_verify_seals.always_broken"]
-    with pytest.raises(CommandError, match="1 problems found by the verifiers"):
+    with pytest.raises(CommandError, match="1 problem found by the verifiers"):
         call_command("verify_audit")
     assert "BROKEN something is wrong" in capsys.readouterr().err
     settings.LEAP_AUDIT_VERIFIERS = []

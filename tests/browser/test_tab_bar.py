@@ -27,6 +27,7 @@ def test_a_learner_moves_around_with_the_tab_bar_on_a_phone(phone, personas):
     tabs.get_by_role("link", name="Add").click()  # one open course: straight to its form
     expect(page).to_have_url(re.compile(rf"/enrolments/{enrolment.pk}/evidence/new/$"))
     expect(page.get_by_role("heading", name="Add evidence")).to_be_visible()
+    expect(tabs.get_by_role("link", name="Add")).to_have_attribute("aria-current", "page")  # the form is "Add"
     tabs.get_by_role("link", name="Badges").click()
     expect(page).to_have_url(re.compile(r"/badges/wallet/$"))
 
