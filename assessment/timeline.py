@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.pseudonyms import actor_shown, mask_text
-from audit.labels import KINDS, event_kind, event_label, is_automatic
+from audit.labels import KINDS, event_kind, event_label, is_automatic, value_words
 from audit.models import AuditEvent, object_type_of, subject_of
 from audit.services import audit_verify_chain, chain_key_for
 from centres.csv_files import csv_table
@@ -261,6 +261,8 @@ def _value(value: Any) -> str:
         return _joined(value)
     if isinstance(value, dict):
         return ngettext("%(count)s entry", "%(count)s entries", len(value)) % {"count": len(value)}
+    if isinstance(value, str):
+        return _short(value_words(value))
     return _short(value)
 
 

@@ -207,3 +207,30 @@ def is_automatic(code: str, data: dict, *, has_actor: bool) -> bool:
     entry = EVENTS.get(code)
     return (not has_actor or bool(data.get("automatic")) or (entry is not None and entry.automatic)
             or (code == "badge.awarded" and data.get("kind") in AUTOMATIC_BADGE_KINDS))
+
+
+# Stored values that event details carry (statuses, outcomes, roles), in words. A value not listed here is shown
+# with its underscores as spaces.
+VALUES: dict[str, Promise] = {
+    "agree": _("agree"),
+    "agree_advice": _("agree with advice"),
+    "disagree_act": _("disagree, assessor to act"),
+    "disagree_overturn": _("disagree, decision overturned"),
+    "awaiting_second": _("awaiting a second signature"),
+    "on_break": _("on a break"),
+    "not_started": _("not started"),
+    "in_progress": _("in progress"),
+    "centre_admin": _("centre admin"),
+    "external_moderator": _("external moderator (EQA)"),
+    "moderator": _("internal moderator (IQA)"),
+    "returned": _("returned for resubmission"),
+    "iqa_plan": _("the learners of an IQA plan"),
+    "whole_centre": _("the whole centre"),
+}
+
+
+def value_words(value: str) -> str:
+    """A stored value in words: `disagree_act` → "disagree, assessor to act"."""
+    if value in VALUES:
+        return str(VALUES[value])
+    return value.replace("_", " ") if value.isidentifier() and value.islower() else value

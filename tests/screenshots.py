@@ -79,12 +79,12 @@ def main() -> None:
         raise SystemExit("Chromium is needed: apt-get install chromium chromium-driver")
     OUT.mkdir(parents=True, exist_ok=True)
     var = Path(tempfile.mkdtemp(prefix="leap-screenshots-"))
-    env = {**os.environ, "LEAP_VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "leap.settings"}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "LEAP_VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "leap.settings", "SITE_URL": base}
     env.pop("DATABASE_URL", None)  # the embedded default: SQLite in the var directory
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "seed_demo", capture=True)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.environ["LEAP_VAR_DIR"] = str(var)

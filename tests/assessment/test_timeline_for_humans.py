@@ -215,3 +215,11 @@ def test_the_page_reads_every_name_in_one_query_whatever_the_people_or_events(pe
         audit_record(action="plan.notes_updated", actor=person, centre=personas.centre, subject=enrolment,
                      data={"learner": personas.second_learner.email, "assessor": person.email})
     assert queries() == before == queries(kind="plans")
+
+
+def test_stored_values_in_the_details_read_as_words():
+    from assessment.timeline import event_details
+
+    assert event_details({"outcome": "disagree_act"}, {}) == "outcome: disagree, assessor to act"
+    assert event_details({"status": "on_break"}, {}) == "status: on a break"
+    assert event_details({"reason": "Moved to evening class"}, {}) == "reason: Moved to evening class"
