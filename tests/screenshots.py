@@ -2,7 +2,7 @@
 
 Builds a fresh demo centre in its own var directory, serves it with `manage.py runserver`, drives headless
 Chromium over it and writes PNGs to docs/screenshots/: the learner's five main pages at 390 x 844 (a phone),
-the assessor's queue and review at 1280 x 800 (a laptop), and a few more pages at both sizes.
+the assessor's queue and review at 1280 x 800 (a laptop), and the other roles' home pages at both sizes.
 """
 
 import os
@@ -122,6 +122,16 @@ def main() -> None:
                 shoot(assessor, base, "", "assessor-3-review")
             assessor.set_viewport_size(PHONE["viewport"])  # the same session: a TOTP code is good only once
             shoot(assessor, base, "/assessment/queue/", "assessor-4-queue-phone")
+            shoot(assessor, base, "/assessment/comment-bank/", "assessor-5-comment-bank-phone")
+
+            print("Moderator and centre admin (1280 x 800, then 390 x 844):")
+            for who, email in (("moderator", demo.MODERATOR_EMAIL), ("admin", demo.ADMIN.email)):
+                staff = browser.new_context(**LAPTOP).new_page()
+                sign_in(staff, base, email, env)
+                shoot(staff, base, "/", f"{who}-1-home")
+                staff.set_viewport_size(PHONE["viewport"])
+                shoot(staff, base, "/", f"{who}-2-home-phone")
+                staff.context.close()
             browser.close()
     finally:
         server.terminate()

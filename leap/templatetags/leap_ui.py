@@ -4,6 +4,7 @@
     {% icon "inbox" %}                          decorative: hidden from assistive technology
     {% icon "lock" label=_("Locked") %}         meaningful on its own: announced as an image
     {% status "behind" _("Behind schedule") %}  word + colour + icon, never colour alone
+    {% status "done" _("Valid") css="badge-pill valid" %}  with classes of its own
     {% icon evidence_file.content_type|file_icon %}
 
 Icons are inlined (no extra request, styled by `currentColor`, allowed by the strict CSP: presentation
@@ -94,13 +95,14 @@ def icon(name: str, label: str = "", css: str = "") -> str:
 
 
 @register.simple_tag
-def status(kind: str, text: str) -> str:
-    """A status badge: always the word, with its colour and icon as reinforcement."""
+def status(kind: str, text: str, css: str = "") -> str:
+    """A status badge: always the word, with its colour and icon as reinforcement (`css`: extra classes)."""
     icon_name, tone = STATUS_KINDS.get(kind, ("info", "neutral"))
     return format_html(
-        '<span class="status status-{} status-kind-{}">{}<span class="status-text">{}</span></span>',
+        '<span class="status status-{} status-kind-{}{}">{}<span class="status-text">{}</span></span>',
         tone,
         kind,
+        f" {css}" if css else "",
         render_icon(icon_name),
         text,
     )

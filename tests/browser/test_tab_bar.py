@@ -63,3 +63,15 @@ def test_on_a_laptop_the_places_are_in_the_top_bar_and_there_is_no_tab_bar(brows
         expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     finally:
         context.close()
+
+
+def test_chromium_reads_the_web_app_manifest_without_errors(phone, personas):
+    make_enrolment(personas.learner, personas.assessor, make_spec(personas.centre))
+    sign_in(phone, personas.learner)
+    session = phone.context.new_cdp_session(phone)
+    manifest = session.send("Page.getAppManifest")
+    assert manifest["url"].endswith(f"/manifest.webmanifest?centre={personas.centre.slug}")
+    assert manifest["errors"] == []
+    assert '"display": "standalone"' in manifest["data"] and personas.centre.name in manifest["data"]
+    theme = phone.locator('meta[name="theme-color"]').get_attribute("content")
+    assert theme.startswith("#") and len(theme) == 7
