@@ -1,6 +1,7 @@
 """The centre admin's EQA grant pages: list, new grant, detail, extend, expand, revoke and the activity page."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -56,7 +57,9 @@ def test_the_list_shows_each_grant_with_its_state_in_words_scope_and_days_left(p
     make_grant(personas, scope="qualification", qualification=version.qualification, awarding_body="Pearson",
                visit_on=timezone.localdate() + datetime.timedelta(days=5))
     page = client_for(personas.admin).get(reverse("eqa_grant_list")).content.decode()
-    assert "Active" in page and "●" in page and "status-accepted" in page
+    # the state in words, with its colour and icon
+    assert re.search(r'class="status status-ok status-kind-on_track badge-pill"><svg class="icon icon-circle-check"'
+                     r'[^>]*>.*?</svg><span class="status-text">Active</span>', page)
     assert "Qualification HOSP2" in page and "Pearson" in page
     assert "ends in 14 days" in page
 
