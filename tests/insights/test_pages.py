@@ -135,11 +135,13 @@ def test_an_unknown_report_or_figure_is_not_found(personas, centre, tiny_report)
 
 def test_the_drill_down_lists_the_learners_behind_a_figure_with_the_filters(personas, centre, tiny_report):
     client = client_for(personas.admin)
-    active = client.get(reverse("insights_drill", args=["tiny", "active"])).content.decode()
+    page = client.get(reverse("insights_drill", args=["tiny", "active"])).content.decode()
+    active = page[page.index('<main'):]  # the header's menu names the reader, whose random name may hold "Dan"
     assert "Maya" in active and "Cara" in active and "Dan" not in active
     care = centre["care"].qualification_id
     filtered = client.get(reverse("insights_drill", args=["tiny", "active"]) + f"?qualification={care}")
     html = filtered.content.decode()
+    html = html[html.index('<main'):]
     assert "Cara" in html and "Maya" not in html
     assert "1 enrolment" in html
     assert f'{reverse("insights_report", args=["tiny"])}?qualification={care}' in html  # back, same filters
