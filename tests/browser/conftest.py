@@ -198,6 +198,26 @@ def sign_in(page, email: str, secret: str) -> None:
     expect(page.locator("details.menu > summary")).to_be_visible()  # signed in: the header's menu is there
 
 
+def sign_in_staff(page, user) -> None:
+    """A staff member of the tests' factories: email and password, then the code from their stored TOTP secret."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import decrypt
+    from playwright.sync_api import expect
+
+    from tests.accounts.test_sign_in_and_second_factor import totp_now
+    from tests.factories import PASSWORD
+
+    page.goto("/accounts/login/")
+    page.locator("input[name=login]").fill(user.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    secret = decrypt(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"])
+    page.locator("input[name=code]").fill(totp_now(secret))
+    page.get_by_role("button", name=re.compile(r"^sign in$", re.IGNORECASE)).click()  # not "Cancel"
+    expect(page).not_to_have_url(re.compile(r"/accounts/"))
+
+
 def secret_of(logins, email: str) -> str:
     return next(secret for person, secret in logins if person.email == email)
 

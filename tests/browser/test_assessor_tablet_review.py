@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from allauth.mfa.models import Authenticator
-from allauth.mfa.utils import decrypt
 from django.core.files.base import ContentFile
 
 from assessment.models import Review, UnitSignOff
@@ -20,9 +18,7 @@ from portfolios.evidence.services import (
 )
 from portfolios.models import AchievedCriterion, EnrolmentUnit, Evidence
 from qualifications.models import AssessmentCriterion
-from tests.accounts.test_sign_in_and_second_factor import totp_now
-from tests.browser.conftest import nav_link
-from tests.factories import PASSWORD
+from tests.browser.conftest import nav_link, sign_in_staff
 from tests.portfolios.evidence_samples import jpeg_bytes
 from tests.portfolios.factories import make_enrolment, make_spec
 
@@ -64,19 +60,6 @@ def submitted_evidence(enrolment, learner, criteria) -> Evidence:
     return evidence
 
 
-def sign_in_with_code(page, user) -> None:
-    """Staff sign in with email and password, then the code from their authenticator app."""
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(user.email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    secret = decrypt(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"])
-    page.locator("input[name=code]").fill(totp_now(secret))
-    page.get_by_role("button", name=re.compile(r"^sign in$", re.IGNORECASE)).click()  # not "Cancel"
-    expect(nav_link(page, "Caseload")).to_be_visible()
-
-
 def test_assessor_reviews_accepts_and_signs_off_a_unit_on_a_tablet(tablet, personas, mailoutbox, settings):
     settings.SITE_URL = "https://leap.example"  # the public address the badge's ids will carry
     enrolment = make_enrolment(personas.learner, personas.assessor,
@@ -88,7 +71,8 @@ def test_assessor_reviews_accepts_and_signs_off_a_unit_on_a_tablet(tablet, perso
     enrolment_unit = EnrolmentUnit.objects.get(enrolment=enrolment)
     page = tablet
 
-    sign_in_with_code(page, personas.assessor)
+    sign_in_staff(page, personas.assessor)
+    expect(nav_link(page, "Caseload")).to_be_visible()
     page.goto("/assessment/queue/")
     expect(page.get_by_role("heading", name="My queue")).to_be_visible()
     page.get_by_role("link", name=f"Review {TITLE}").click()

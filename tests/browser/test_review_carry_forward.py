@@ -5,8 +5,6 @@ import io
 import re
 
 import pytest
-from allauth.mfa.models import Authenticator
-from allauth.mfa.utils import decrypt
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw
 
@@ -15,8 +13,7 @@ from assessment.services import review_decide, review_start
 from portfolios.evidence.services import evidence_create, evidence_file_attach, evidence_save_draft, evidence_submit
 from portfolios.models import Evidence
 from qualifications.models import AssessmentCriterion
-from tests.accounts.test_sign_in_and_second_factor import totp_now
-from tests.factories import PASSWORD
+from tests.browser.conftest import sign_in_staff
 from tests.portfolios.factories import make_enrolment, make_spec
 
 try:
@@ -77,19 +74,6 @@ def resubmitted_evidence(personas) -> tuple[Evidence, list[AssessmentCriterion]]
     review_decide(review=review, actor=personas.assessor, decisions={criteria[0].pk: True, criteria[1].pk: False},
                   outcome="returned", feedback="The plating is right.", actions="Show the portions weighed.")
     return _draft(evidence, learner, criteria), criteria
-
-
-def sign_in_staff(page, user) -> None:
-    """Email and password, then the code from the person's authenticator app."""
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(user.email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    secret = decrypt(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"])
-    page.locator("input[name=code]").fill(totp_now(secret))
-    page.get_by_role("button", name=re.compile(r"^sign in$", re.IGNORECASE)).click()  # not "Cancel"
-    expect(page).not_to_have_url(re.compile(r"/accounts/"))
 
 
 def test_the_assessor_reviews_a_resubmission_with_decisions_carried_forward_and_zooms_the_photo(laptop, personas):
