@@ -7,10 +7,12 @@ white: 4.5:1. Logos are PNG or JPEG only (an SVG can carry script), at most 1 MB
 import hashlib
 import re
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 MIN_CONTRAST_WITH_WHITE = 4.5
@@ -106,3 +108,19 @@ def only_centre_of(user):
 
     centres = list(Centre.objects.filter(pk__in=Membership.objects.current().filter(user=user).values("centre"))[:2])
     return centres[0] if len(centres) == 1 else None
+
+
+class LogoField(forms.FileField):
+    """A logo upload, optional: PNG or JPEG, at most 1 MB, that opens as an image (see `logo_format`)."""
+
+    def __init__(self, *, widget=None, **kwargs):
+        kwargs.setdefault("label", _lazy("Logo (PNG or JPEG, up to 1 MB)"))
+        kwargs.setdefault("required", False)
+        super().__init__(widget=widget or forms.FileInput(attrs={"accept": "image/png,image/jpeg"}), **kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if not upload:
+            return None
+        logo_format(upload)
+        return upload

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from .branding import logo_format, validate_brand_colour
+from .branding import LogoField, validate_brand_colour
 from .models import STAFF_ROLES, Membership, Role
 from .web_urls import validate_web_url
 
@@ -133,12 +133,4 @@ class BrandingForm(forms.Form):
                                      error_messages={"invalid": _("Give a colour as #RRGGBB.")})
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https",
                              validators=[validate_web_url])
-    logo = forms.FileField(label=_("Logo (PNG or JPEG, up to 1 MB)"), required=False,
-                           widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}))
-
-    def clean_logo(self):
-        upload = self.cleaned_data.get("logo")
-        if not upload:
-            return None
-        logo_format(upload)
-        return upload
+    logo = LogoField(widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}))

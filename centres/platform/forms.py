@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ..branding import logo_format, validate_brand_colour
+from ..branding import LogoField, validate_brand_colour
 from ..models import Centre
 from .countries import COUNTRIES
 
@@ -34,15 +34,7 @@ class CentreSettingsForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "color"}),
         help_text=_("Used for the header bar and emails, with white text on it: it needs a contrast of at least "
                     "4.5:1 with white."))
-    logo = forms.FileField(label=_("Logo (PNG or JPEG, up to 1 MB)"), required=False,
-                           widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}))
-
-    def clean_logo(self):
-        upload = self.cleaned_data.get("logo")
-        if not upload:
-            return None
-        logo_format(upload)
-        return upload
+    logo = LogoField()
 
     def clean_languages(self):
         chosen = self.cleaned_data["languages"]

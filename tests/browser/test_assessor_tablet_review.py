@@ -50,6 +50,11 @@ def submitted_evidence(enrolment, learner, criteria) -> Evidence:
     evidence = evidence_create(enrolment=enrolment, actor=learner)
     evidence_file_attach(evidence=evidence, upload=ContentFile(photo), name="plated-dish.jpg", size=len(photo),
                          actor=learner)
+    return save_and_submit(evidence, learner, criteria)
+
+
+def save_and_submit(evidence: Evidence, learner, criteria) -> Evidence:
+    """The learner saves the draft's words and claims, declares and submits it."""
     evidence.refresh_from_db()
     evidence_save_draft(evidence=evidence, revision=evidence.revision, actor=learner, title=TITLE,
                         reflection="I prepared the starter and plated all three courses for service.",

@@ -10,10 +10,11 @@ from PIL import Image, ImageDraw
 
 from assessment.models import CriterionDecision
 from assessment.services import review_decide, review_start
-from portfolios.evidence.services import evidence_create, evidence_file_attach, evidence_save_draft, evidence_submit
+from portfolios.evidence.services import evidence_create, evidence_file_attach
 from portfolios.models import Evidence
 from qualifications.models import AssessmentCriterion
 from tests.browser.conftest import sign_in_staff
+from tests.browser.test_assessor_tablet_review import save_and_submit
 from tests.portfolios.factories import make_enrolment, make_spec
 
 try:
@@ -45,17 +46,6 @@ def photo_bytes(size=(1200, 900)) -> bytes:
     return out.getvalue()
 
 
-def _draft(evidence: Evidence, learner, criteria) -> Evidence:
-    evidence.refresh_from_db()
-    evidence_save_draft(evidence=evidence, revision=evidence.revision, actor=learner, title=TITLE,
-                        reflection="I prepared the starter and plated all three courses for service.",
-                        method="product", activity_date=None, activity_place="Training kitchen", criteria=criteria)
-    evidence.refresh_from_db()
-    evidence_submit(evidence=evidence, revision=evidence.revision, declared=True, actor=learner)
-    evidence.refresh_from_db()
-    return evidence
-
-
 def resubmitted_evidence(personas) -> tuple[Evidence, list[AssessmentCriterion]]:
     """Revision 1 claimed 1.1 and 1.2 and came back with 1.1 met and 1.2 not yet met; revision 2 claims 1.3 too."""
     enrolment = make_enrolment(personas.learner, personas.assessor,
@@ -69,11 +59,11 @@ def resubmitted_evidence(personas) -> tuple[Evidence, list[AssessmentCriterion]]
     photo = photo_bytes()
     evidence_file_attach(evidence=evidence, upload=ContentFile(photo), name="plated-dish.jpg", size=len(photo),
                          actor=learner)
-    evidence = _draft(evidence, learner, criteria[:2])
+    evidence = save_and_submit(evidence, learner, criteria[:2])
     review = review_start(submission=evidence.submissions.get(), actor=personas.assessor)
     review_decide(review=review, actor=personas.assessor, decisions={criteria[0].pk: True, criteria[1].pk: False},
                   outcome="returned", feedback="The plating is right.", actions="Show the portions weighed.")
-    return _draft(evidence, learner, criteria), criteria
+    return save_and_submit(evidence, learner, criteria), criteria
 
 
 def test_the_assessor_reviews_a_resubmission_with_decisions_carried_forward_and_zooms_the_photo(laptop, personas):
