@@ -139,6 +139,7 @@ EVENTS: dict[str, EventLabel] = {
     "eqa.pack_expired": _e(_("Sample pack deleted after its link expired"), MODERATION, automatic=True),
     # Access: people, roles, sign-in, external access
     "account.signed_in": _e(_("Signed in"), ACCESS),
+    "audit.content_erased": _e(_("Recorded content erased (retention or erasure request)"), ACCESS, automatic=True),
     "account.sign_in_failed": _e(_("Sign-in refused"), ACCESS),
     "account.password_set": _e(_("Password set"), ACCESS),
     "learner.registered": _e(_("Learner registered"), ACCESS),

@@ -88,7 +88,9 @@ def test_verify_audit_detects_a_rewritten_hash_that_breaks_the_link():
     forged_data = {"i": 42}
     # Recompute a self-consistent hash for the forged event: the next event no longer links to it.
     forged.data = forged_data
+    forged.content_digest = forged.compute_content_digest()  # the commitment recomputed too
     new_hash = forged.compute_hash()
-    _tamper("UPDATE audit_auditevent SET data = %s, hash = %s WHERE id = %s", ['{"i": 42}', new_hash, forged.pk])
+    _tamper("UPDATE audit_auditevent SET data = %s, content_digest = %s, hash = %s WHERE id = %s",
+            ['{"i": 42}', forged.content_digest, new_hash, forged.pk])
     _, breaks = audit_verify_all()
     assert breaks[0].seq == 3 and "does not link" in breaks[0].reason

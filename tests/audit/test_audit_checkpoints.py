@@ -31,10 +31,11 @@ def _recompute_from(key: str, seq: int, data: dict) -> None:
     for event in AuditEvent.objects.filter(chain_key=key, seq__gte=seq).order_by("seq"):
         if event.seq == seq:
             event.data = data
+            event.content_digest = event.compute_content_digest()  # the commitment recomputed too
         event.prev_hash = previous
         previous = event.hash = event.compute_hash()
-        _tamper("UPDATE audit_auditevent SET data = %s, prev_hash = %s, hash = %s WHERE id = %s",
-                [json.dumps(event.data), event.prev_hash, event.hash, event.pk])
+        _tamper("UPDATE audit_auditevent SET data = %s, content_digest = %s, prev_hash = %s, hash = %s WHERE id = %s",
+                [json.dumps(event.data), event.content_digest, event.prev_hash, event.hash, event.pk])
     _tamper("UPDATE audit_auditchain SET last_hash = %s WHERE key = %s", [previous, key])
 
 
