@@ -68,6 +68,11 @@ INSTALLED_APPS = [
     "moderation",
     "badges",
     "insights",
+    "records",
+    "records.exports",
+    "records.transfers",
+    "records.retention",
+    "records.gdpr",
     "leap",
 ]
 
@@ -231,6 +236,9 @@ CELERY_BEAT_SCHEDULE = {
                               "schedule": crontab(hour=3, minute=40)},
     "eqa-action-reminders": {"task": "moderation.external.reports.tasks.eqa_action_reminders",
                              "schedule": crontab(hour=8, minute=25)},
+    "portfolio-export-sweep": {"task": "records.exports.tasks.sweep_expired_exports",
+                               "schedule": crontab(hour=3, minute=50)},
+    "retention-due-list": {"task": "records.retention.tasks.list_records_due", "schedule": crontab(hour=2, minute=30)},
 }
 
 # --- Accounts and sign-in (django-allauth) -----------------------------------------------------------
