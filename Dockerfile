@@ -28,7 +28,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # served by WhiteNoise, so every container must keep this path (do not mount a volume over /app/var).
 # WEB_CONCURRENCY is gunicorn's worker count (gunicorn reads it itself); override it per deployment.
 
-# WeasyPrint (PDF export) needs Pango, HarfBuzz and fonts; ffmpeg handles audio/video evidence.
+# WeasyPrint (PDF export) needs Pango, HarfBuzz and fonts; ffmpeg handles audio/video evidence; `manage.py backup`
+# and `restore` need pg_dump/pg_restore (Debian bookworm's 15, the same major version as the db service).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 \
@@ -38,6 +39,7 @@ RUN apt-get update \
         fontconfig \
         fonts-dejavu-core \
         ffmpeg \
+        postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 1000 leap \
