@@ -22,6 +22,7 @@ from ._assessment import QUEUE_ITEMS, SIGN_OFF_ITEMS, queue_pages, sign_off_rows
 from ._badges import BADGE_AWARDS, badge_rows
 from ._certificates import CERTIFICATES, certificate_rows
 from ._dashboards import dashboard_rows
+from ._exports import EXPORT_MB, export_rows
 from ._insights import MI_LEARNERS, insights_rows
 from ._measure import Row, page_rows
 from ._packs import PACK_EVIDENCE_MB, PACK_LEARNERS, pack_rows
@@ -207,4 +208,5 @@ SCENARIOS: list[Scenario] = [
     Scenario(f"IQA dashboard, demo centre and {PLAN_LEARNERS:,} learners", dashboard_rows),
     Scenario(f"management information reports, {MI_LEARNERS:,} learners", insights_rows),
     Scenario(f"EQA sample pack, {PACK_LEARNERS} learners and {PACK_EVIDENCE_MB:,} MB of evidence", pack_rows),
+    Scenario(f"portfolio export, one learner with {EXPORT_MB:,} MB of evidence files", export_rows),
 ]

@@ -8,31 +8,34 @@ name may carry a learner's); the grant's masking (moderation.external.blind) app
 """
 
 import datetime
-import hashlib
 import json
 import logging
 import secrets
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
 from django.db import OperationalError, transaction
-from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
-from storages.utils import clean_name
 
 from accounts.models import User
 from accounts.pseudonyms import actor_shown, mask_text
 from audit.services import audit_record
 from centres.csv_files import csv_table
 from centres.workflow import move_status
+from centres.zip_stream import (
+    ZipStreamWriter,
+    entry_digest,
+    extension_of,
+    file_digest,
+    safe_name,
+    storage_chunks,
+    storage_open,  # noqa: F401 (the pack's views import it from here)
+)
 from moderation.models import EqaGrant, SamplePack
 
 from ..blind import masking, pseudonym
@@ -42,7 +45,6 @@ log = logging.getLogger(__name__)
 
 FORMAT = "leap-sample-pack/1"
 MANIFEST = "manifest.json"
-CHUNK = 1024 * 1024
 TEMPLATES = "moderation/eqa/"
 PLAN_COLUMNS = ("learner", "qualification", "assessor", "plan version", "plan status", "units", "method",
                 "target date", "agreed on")
@@ -71,46 +73,12 @@ class Built:
         return len(self.files)
 
 
-class PackWriter:
+class PackWriter(ZipStreamWriter):
     """Writes entries into an open ZipFile, hashing each as it goes."""
 
     def __init__(self, zf: zipfile.ZipFile, when: datetime.datetime) -> None:
-        self.zf, self.built = zf, Built()
-        self.date_time = timezone.localtime(when).timetuple()[:6]
-
-    def text(self, path: str, text: str) -> None:
-        self.chunks(path, [text.encode()], compress=True)
-
-    def chunks(self, path: str, chunks: Iterable[bytes], *, compress: bool = False) -> None:
-        info = zipfile.ZipInfo(path, date_time=self.date_time)
-        # Photos, videos and PDFs are compressed already: storing them costs nothing and saves the time.
-        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-        digest, size = hashlib.sha256(), 0
-        with self.zf.open(info, "w", force_zip64=True) as out:
-            for chunk in chunks:
-                out.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-        self.built.files.append({"path": path, "size": size, "sha256": digest.hexdigest()})
-
-
-def storage_open(field_file: FieldFile):
-    """A stored file open for reading as a stream. django-storages' S3File would first download the whole object
-    (into memory, by default), so an S3 object is read from its streaming body instead."""
-    storage = field_file.storage
-    if hasattr(storage, "bucket") and hasattr(storage, "_normalize_name"):
-        return storage.bucket.Object(storage._normalize_name(clean_name(field_file.name))).get()["Body"]
-    return storage.open(field_file.name, "rb")
-
-
-def storage_chunks(field_file: FieldFile) -> Iterator[bytes]:
-    """A stored file's bytes, a chunk at a time (local disk or S3)."""
-    handle = storage_open(field_file)
-    try:
-        while chunk := handle.read(CHUNK):
-            yield chunk
-    finally:
-        handle.close()
+        super().__init__(zf, when)
+        self.built = Built(files=self.files)
 
 
 def learner_label(grant: EqaGrant, user: User) -> str:
@@ -143,9 +111,7 @@ def pack_write(*, grant: EqaGrant, out: BinaryIO, built_by: User | None, pack: S
         writer.text("index.html", render_to_string(TEMPLATES + "pack_index.html", {
             **context, "learners": learners, "built_by": built_by, "checkpoint": checkpoint}))
         manifest = _manifest(grant, writer.built, built_by, pack, when, checkpoint)
-        info = zipfile.ZipInfo(MANIFEST, date_time=writer.date_time)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        zf.writestr(info, json.dumps(manifest, indent=1, ensure_ascii=False))
+        writer.unlisted(MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False))
     writer.built.manifest = manifest
     return writer.built
 
@@ -166,7 +132,7 @@ def _write_learner(writer: PackWriter, grant: EqaGrant, n: int, enrolment) -> di
     for review in record.reviews:
         voice = ""
         if review.voice_feedback:
-            voice = f"feedback/review-{review.pk}{_extension(review.voice_feedback.name)}"
+            voice = f"feedback/review-{review.pk}{extension_of(review.voice_feedback.name)}"
             writer.chunks(f"{folder}/{voice}", storage_chunks(review.voice_feedback))
         reviews.append({"review": review, "voice": voice})
     label = learner_label(grant, enrolment.learner)
@@ -203,7 +169,7 @@ def _write_meeting_files(writer: PackWriter, standardisation: selectors.Standard
     paths = {}
     for meeting in standardisation.meetings:
         for stored in meeting.shown_files:
-            paths[stored.pk] = f"standardisation/{meeting.pk}/{stored.pk}-{_safe(stored.original_name)}"
+            paths[stored.pk] = f"standardisation/{meeting.pk}/{stored.pk}-{safe_name(stored.original_name)}"
             writer.chunks(paths[stored.pk], storage_chunks(stored.file))
     for meeting in standardisation.meetings:
         meeting.file_links = [(stored, paths[stored.pk]) for stored in meeting.shown_files]
@@ -232,20 +198,8 @@ def _manifest(grant: EqaGrant, built: Built, built_by: User | None, pack: Sample
 
 def _file_name(grant: EqaGrant, stored) -> str:
     if grant.blind:  # a file's own name often carries its author's
-        return f"{stored.pk}-file{_extension(stored.original_name)}"
-    return f"{stored.pk}-{_safe(stored.original_name)}"
-
-
-def _safe(name: str) -> str:
-    try:
-        return get_valid_filename(name)[-100:]
-    except SuspiciousFileOperation:  # a name of nothing but dots and slashes
-        return "file"
-
-
-def _extension(name: str) -> str:
-    dot = name.rfind(".")
-    return _safe(name[dot:]) if dot > name.rfind("/") and len(name) - dot <= 10 else ""
+        return f"{stored.pk}-file{extension_of(stored.original_name)}"
+    return f"{stored.pk}-{safe_name(stored.original_name)}"
 
 
 def _date(value) -> str | None:
@@ -309,15 +263,6 @@ def _build_to_storage(pack: SamplePack):
     return name, size, digest, built
 
 
-def file_digest(handle) -> tuple[int, str]:
-    handle.seek(0)
-    digest, size = hashlib.sha256(), 0
-    while chunk := handle.read(CHUNK):
-        digest.update(chunk)
-        size += len(chunk)
-    return size, digest.hexdigest()
-
-
 def _fail(pack_id: int, error: Exception) -> None:
     with transaction.atomic():
         pack = SamplePack.objects.select_for_update().get(pk=pack_id)
@@ -370,24 +315,12 @@ def verify_pack(source) -> Verification:
                     found.extra.append(name)
                     continue
                 found.checked += 1
-                if _entry_digest(zf, name) != (entry["sha256"], entry["size"]):
+                if entry_digest(zf, name) != (entry["sha256"], entry["size"]):
                     found.differ.append(name)
             found.missing = sorted(set(listed) - set(names))
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as error:
         found.problem = _("not a readable sample pack (%(error)s)") % {"error": error}
     return found
-
-
-def _entry_digest(zf: zipfile.ZipFile, name: str) -> tuple[str, int] | None:
-    digest, size = hashlib.sha256(), 0
-    try:
-        with zf.open(name) as entry:
-            while chunk := entry.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):  # a changed byte the CRC catches
-        return None
-    return digest.hexdigest(), size
 
 
 def pack_file_name(grant: EqaGrant, when: datetime.datetime) -> str:
