@@ -90,6 +90,21 @@ def new_signing_key() -> tuple[str, str]:
     return _b64encode(private), _b64encode(_raw_public(key.public_key()))
 
 
+
+def verifying_keys() -> dict[str, Ed25519PublicKey]:
+    """Every public key that verifies checkpoints here, by key id (for exports that carry their own proof)."""
+    return _verifying_keys()
+
+
+def public_key_text(key: Ed25519PublicKey) -> str:
+    """A public key as checkpoints name it: the raw 32 bytes, url-safe base64."""
+    return _b64encode(_raw_public(key))
+
+
+def decode_text(text: str) -> bytes:
+    """The bytes of a url-safe base64 text from a checkpoint (a public key or a signature)."""
+    return _b64decode(text)
+
 # --- Checkpoints ---------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

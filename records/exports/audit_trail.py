@@ -14,11 +14,10 @@ from assessment.seals import seal_hash
 from assessment.timeline import unit_timeline
 from audit.checkpoints import (
     Checkpoint,
-    _b64encode,
-    _raw_public,
-    _verifying_keys,
     checkpoint_storage,
+    public_key_text,
     stored_checkpoints,
+    verifying_keys,
 )
 from audit.models import AuditEvent
 
@@ -111,9 +110,9 @@ def _chain_proof(chain_key: str, events: dict[int, AuditEvent]) -> dict:
 def _signed_document(checkpoint: Checkpoint) -> dict:
     with checkpoint_storage().open(checkpoint.name, "rb") as handle:
         document = json.loads(handle.read())
-    key = _verifying_keys().get(document.get("key_id"))
+    key = verifying_keys().get(document.get("key_id"))
     return {"name": checkpoint.name, "document": document,
-            "public_key": _b64encode(_raw_public(key)) if key is not None else None}
+            "public_key": public_key_text(key) if key is not None else None}
 
 
 def seal_is_whole(seal: dict, recorded_hash: str) -> bool:

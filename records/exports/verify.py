@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from assessment.seals import seal_hash
 from audit.checkpoints import FORMAT as CHECKPOINT_FORMAT
-from audit.checkpoints import Checkpoint, _b64decode, _verifying_keys  # one home for the keys' encoding
+from audit.checkpoints import Checkpoint, decode_text, verifying_keys
 from centres.zip_stream import entry_digest
 
 from .audit_trail import event_from
@@ -162,9 +162,9 @@ def _checkpoint(included: dict, where: str, check: ExportCheck) -> Checkpoint | 
     try:
         checkpoint = Checkpoint(chain_key=document["chain"], seq=int(document["seq"]), hash=document["hash"],
                                 created_at=document["created_at"], name=included.get("name", ""))
-        raw = _b64decode(included["public_key"])
+        raw = decode_text(included["public_key"])
         key = Ed25519PublicKey.from_public_bytes(raw)
-        signature = _b64decode(document["signature"])
+        signature = decode_text(document["signature"])
     except (KeyError, ValueError, TypeError):
         check.problems.append(f"{where} {included.get('name')}: not a readable signed checkpoint")
         return None
@@ -177,7 +177,7 @@ def _checkpoint(included: dict, where: str, check: ExportCheck) -> Checkpoint | 
     except InvalidSignature:
         check.problems.append(f"{where} {checkpoint.name}: the signature is invalid (forged or altered)")
         return None
-    if signer not in _verifying_keys():
+    if signer not in verifying_keys():
         check.notes.append(f"{where} {checkpoint.name}: signed by key {signer}, not one of this deployment's: "
                            "compare it with the key the exporting deployment publishes")
     return checkpoint
