@@ -21,6 +21,9 @@ EMAIL_LEASE = timedelta(minutes=10)
 EMAIL_SWEEP_AFTER = timedelta(minutes=1)
 # An email still unsent after this long (e.g. an address the mail server keeps refusing) is given up.
 EMAIL_GIVE_UP_AFTER = timedelta(days=2)
+# Context kept only until the email has gone (e.g. a single-use link whose token is stored hashed elsewhere): the
+# templates read it as {{ secret.<name> }}, and it is removed from the stored notification once the email is sent.
+SECRET = "_secret"
 
 
 def _absolute(url: str) -> str:
@@ -34,6 +37,7 @@ def render_email(template: str, notification: Notification) -> str:
         "url": _absolute(notification.url),
         "subject": notification.subject,
         "brand": notification.data.get("_brand"),  # the centre's name, colour and logo (notifications.branding)
+        "secret": notification.data.get(SECRET) or {},
     }
     with translation.override(notification.language):
         if template.endswith(".txt"):
@@ -67,6 +71,9 @@ def notification_send_email(*, notification_id: int) -> bool:
         claimed.update(email_sending_at=None)
         raise
     claimed.update(email_sent_at=timezone.now(), email_sending_at=None)
+    if SECRET in notification.data:
+        data = {key: value for key, value in notification.data.items() if key != SECRET}
+        Notification.objects.filter(pk=notification.pk).update(data=data)
     return True
 
 
@@ -130,4 +137,14 @@ def notification_emails_sweep(*, queue: Callable[[int], object], limit: int = 50
             queued.append(notification_id)
     finally:
         Notification.objects.filter(pk__in=queued).update(email_swept_at=now)
+    _forget_secrets_of_given_up(now)
     return len(queued)
+
+
+def _forget_secrets_of_given_up(now) -> None:
+    """An email given up on keeps no secret either."""
+    given_up = Notification.objects.filter(send_email=True, email_sent_at__isnull=True,
+                                           created_at__lte=now - EMAIL_GIVE_UP_AFTER, data__has_key=SECRET)
+    for notification in given_up.only("pk", "data")[:500]:
+        data = {key: value for key, value in notification.data.items() if key != SECRET}
+        Notification.objects.filter(pk=notification.pk).update(data=data)

@@ -9,7 +9,7 @@ from kombu.exceptions import OperationalError
 from accounts.models import User
 
 from .branding import email_brand
-from .delivery import render_email
+from .delivery import SECRET, render_email
 from .models import Notification
 from .tasks import send_notification_email
 
@@ -57,6 +57,8 @@ def notify(
     email = email and wants_email(user, essential=essential, digestible=digestible)
     brand = email_brand(centre=centre, user=user)
     data = {**context, "_attachments": attachments} if attachments else context
+    if not email:  # a secret is only ever for the email (notifications.delivery.SECRET)
+        data = {key: value for key, value in data.items() if key != SECRET}
     notification = Notification(
         user=user,
         email_to=recipient if user is None else user.email,
