@@ -8,6 +8,7 @@ evidence text, mappings, decisions, feedback and achieved criteria, and names ea
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.core.files.storage import Storage, default_storage
@@ -22,6 +23,16 @@ CHUNK_BYTES = 1024 * 1024
 NO_EVENT = object()
 # Sealed fields that may rightly change after sign-off: a person may change their email address.
 UNCHECKED_FIELDS = {"assessor"}
+# A retention rule's destruction (recorded by the records layer) clears texts and files a seal covers. Its audit
+# event, hash-chained like the sign-off's, lists each destroyed file's SHA-256 ("files": {id: sha256}) and each
+# seal it changed ("sign_offs": {id: {"sealed": hash before, "now": hash after}}), and the seal hash of each
+# unit.signed_off event whose content it erased ("seals": {id: hash}): verification accepts exactly those
+# changes, so a file deleted or a seal edited without such a record is still reported.
+DESTROYED_ACTION = "retention.content_destroyed"
+# Apps above this one add what else a sign-off vouches for: section name -> function(enrolment_unit) -> items, each a
+# dict with an "id" (records.transfers: criteria achieved by recognised prior learning, with their provenance). A
+# section is sealed only when it has items, and verified like the others.
+EXTRA_SECTIONS: dict[str, Callable[[EnrolmentUnit], list[dict]]] = {}
 
 
 def unit_seal(enrolment_unit: EnrolmentUnit) -> dict:
@@ -42,7 +53,7 @@ def unit_seal(enrolment_unit: EnrolmentUnit) -> dict:
                .order_by("pk"))
     achieved = (AchievedCriterion.objects.filter(enrolment_id=enrolment_id, unit_id=unit_id)
                 .order_by("criterion__position").values_list("criterion__number", flat=True))
-    return {
+    seal = {
         "format": SEAL_FORMAT,
         "enrolment": enrolment_id,
         "unit": unit_id,
@@ -61,6 +72,10 @@ def unit_seal(enrolment_unit: EnrolmentUnit) -> dict:
                      "countersigned_by": r.countersigned_by_id} for r in reviews],
         "achieved": list(achieved),
     }
+    for name, items_of in EXTRA_SECTIONS.items():
+        if items := items_of(enrolment_unit):
+            seal[name] = items
+    return seal
 
 
 def seal_hash(seal: dict) -> str:
@@ -82,11 +97,13 @@ def verify_seals(storage: Storage | None = None) -> SealProblems:
     sign_offs = (UnitSignOff.objects.filter(unlocked_at__isnull=True)
                  .select_related("enrolment_unit__unit").order_by("pk"))
     sealed_hashes = _sealed_hashes_in_audit_trail()
+    destroyed = Destructions.recorded()
     problems, checked = SealProblems(), 0
     for sign_off in sign_offs.iterator(chunk_size=500):
         where = (f"enrolment {sign_off.enrolment_unit.enrolment_id}, unit {sign_off.enrolment_unit.unit.code} "
                  f"sign-off {sign_off.number}")
-        problems.extend(f"{where}: {problem}" for problem in _sign_off_problems(sign_off, sealed_hashes, storage))
+        problems.extend(f"{where}: {problem}"
+                        for problem in _sign_off_problems(sign_off, sealed_hashes, storage, destroyed))
         checked += 1
     problems.extend(_lock_state_problems())
     problems.summary = f"{checked} signed-off units re-hashed"
@@ -98,21 +115,69 @@ def _sealed_hashes_in_audit_trail() -> dict[str, str | None]:
     return dict(events.values_list("object_id", "data__seal_hash"))
 
 
-def _sign_off_problems(sign_off: UnitSignOff, sealed_hashes: dict, storage: Storage) -> list[str]:
+class Destructions:
+    """What recorded destructions changed: destroyed files' hashes, and each seal's recorded hash changes."""
+
+    def __init__(self, files: dict[str, str], seals: dict[str, dict[str, str]],
+                 vouched: dict[str, set[str]] | None = None) -> None:
+        self.files, self.seals, self.vouched = files, seals, vouched or {}
+
+    @classmethod
+    def recorded(cls) -> "Destructions":
+        files: dict[str, str] = {}
+        seals: dict[str, dict[str, str]] = {}
+        vouched: dict[str, set[str]] = {}
+        for data in (AuditEvent.objects.filter(action=DESTROYED_ACTION).order_by("chain_key", "seq")
+                     .values_list("data", flat=True)):
+            files.update(data.get("files") or {})
+            for pk, change in (data.get("sign_offs") or {}).items():
+                seals.setdefault(pk, {})[change.get("sealed")] = change.get("now")
+            for pk, sealed in (data.get("seals") or {}).items():
+                vouched.setdefault(pk, set()).add(sealed)
+        return cls(files, seals, vouched)
+
+    def changed(self, sign_off: UnitSignOff) -> bool:
+        return sign_off.seal_hash in self.seals.get(str(sign_off.pk), {})
+
+    def covers(self, sign_off: UnitSignOff) -> bool:
+        return self.changed(sign_off) or sign_off.seal_hash in self.vouched.get(str(sign_off.pk), set())
+
+    def explains(self, sign_off: UnitSignOff, current: str) -> bool:
+        """Whether recorded destructions lead from the sealed hash to the stored seal's hash now."""
+        changes, step, seen = self.seals.get(str(sign_off.pk), {}), sign_off.seal_hash, set()
+        while step != current and step in changes and step not in seen:
+            seen.add(step)
+            step = changes[step]
+        return step == current
+
+    def destroyed_file(self, sealed: dict) -> bool:
+        recorded = self.files.get(str(sealed.get("id")))
+        return recorded is not None and recorded == sealed.get("sha256")
+
+
+def _sign_off_problems(sign_off: UnitSignOff, sealed_hashes: dict, storage: Storage,
+                       destroyed: Destructions | None = None) -> list[str]:
+    destroyed = destroyed or Destructions({}, {})
     problems = []
-    if seal_hash(sign_off.seal) != sign_off.seal_hash:
+    current = seal_hash(sign_off.seal)
+    if current != sign_off.seal_hash and not destroyed.explains(sign_off, current):
         problems.append("the sealed record has been altered (its seal hash does not match)")
     recorded = sealed_hashes.get(str(sign_off.pk), NO_EVENT)
     if recorded is NO_EVENT:
         problems.append("no unit.signed_off event in the audit trail")
+    elif recorded is None and destroyed.covers(sign_off):
+        pass  # the event's content was erased; the destruction record vouches for the hash it held
     elif recorded != sign_off.seal_hash:
         problems.append(f"seal hash {_short(sign_off.seal_hash)} ≠ the audit trail's {_short(recorded or '')}")
     if sign_off.enrolment_unit.locked_at is None:
         problems.append("the unit is not locked, but this sign-off was never unlocked "
                         "(its lock was cleared outside the unlock path)")
-    seal = _authentic_seal(sign_off)
+    # A seal changed by destruction is checked as stored (its changes are vouched for above).
+    seal = sign_off.seal if destroyed.covers(sign_off) else _authentic_seal(sign_off)
     problems.extend(seal_differences(seal, unit_seal(sign_off.enrolment_unit)))
     for sealed in seal.get("files", []):
+        if destroyed.destroyed_file(sealed):
+            continue  # destroyed under a retention rule: its hash is in the destruction record
         problem = _file_problem(sealed, storage)
         if problem:
             problems.append(f"file '{sealed.get('name')}' (id {sealed.get('id')}) {problem}")
@@ -166,6 +231,10 @@ def seal_differences(sealed: dict, live: dict) -> list[str]:
     for section, name in SECTIONS.items():
         if section in sealed:
             problems.extend(_section_differences(sealed[section], live[section], name))
+    for section in EXTRA_SECTIONS:
+        if section in sealed or section in live:
+            problems.extend(_section_differences(sealed.get(section, []), live.get(section, []),
+                                                 lambda item, section=section: f"{section} {item.get('id')}"))
     if "achieved" in sealed:
         was, now = set(sealed["achieved"]), set(live["achieved"])
         problems.extend(f"criterion {n}: achieved in the seal, not any more" for n in sorted(was - now))

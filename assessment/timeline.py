@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.pseudonyms import actor_shown, mask_text
 from audit.labels import KINDS, event_kind, event_label, is_automatic, value_words
-from audit.models import AuditEvent, object_type_of, subject_of
+from audit.models import ERASURE_ACTION, AuditEvent, object_type_of, subject_of
 from audit.services import audit_verify_chain, chain_key_for
 from centres.csv_files import csv_table
 from centres.models import Membership, Role
@@ -145,7 +145,8 @@ def timeline_build(*, enrolment: Enrolment, unit: Unit | None, events: Iterable[
     events = list(events)
     unit_codes = dict(Unit.objects.filter(version_id=enrolment.version_id).values_list("pk", "code"))
     people = people_named(events)
-    rows = [event_row(e, unit_codes, people) for e in events]
+    erasures = erasure_reasons(events)
+    rows = [event_row(e, unit_codes, people, erasures) for e in events]
     chosen = set(kinds) & set(KINDS)
     counts = Counter(row.kind for row in rows)
     choices = tuple(KindChoice(kind, str(label), counts[kind], kind in chosen)
@@ -170,9 +171,30 @@ def people_named(events: list[AuditEvent]) -> dict:
     return people
 
 
-def event_row(event: AuditEvent, unit_codes: dict[int, str], people: dict | None = None) -> TimelineRow:
+# An erased event's content is gone: the row says so, and why (the reason its erasure record gives).
+ERASED_WORDS = {"retention": gettext_lazy("content erased (retention)"),
+                "erasure-request": gettext_lazy("content erased (erasure request)")}
+
+
+def erasure_reasons(events: list[AuditEvent]) -> dict[tuple[str, int], str]:
+    """(chain, seq) -> the reason code of the erasure that cleared it, for the erased events among `events` (one
+    query, only when one of them is erased)."""
+    chains = {e.chain_key for e in events if e.is_erased}
+    if not chains:
+        return {}
+    reasons = {}
+    for key, data in AuditEvent.objects.filter(chain_key__in=chains, action=ERASURE_ACTION).values_list("chain_key",
+                                                                                                      "data"):
+        for seq in data.get("seqs", []):
+            reasons[(key, seq)] = data.get("reason", "")
+    return reasons
+
+
+def event_row(event: AuditEvent, unit_codes: dict[int, str], people: dict | None = None,
+              erasures: dict | None = None) -> TimelineRow:
     """One event in words. `people` (from `people_named`) turns ids and email addresses into names; without it the
-    actor is named as recorded."""
+    actor is named as recorded. An erased event reads "content erased (retention)" (`erasures`, from
+    `erasure_reasons`, gives the reason; without it, "content erased")."""
     people = people or {}
     label = OBJECT_LABELS.get(event.object_type, event.object_type)
     recorded = actor_shown(event.actor_id, event.actor_label)
@@ -186,7 +208,8 @@ def event_row(event: AuditEvent, unit_codes: dict[int, str], people: dict | None
         action=event.action,
         what=event_label(event.action),
         object=f"{label} {event.object_id}".strip(),
-        details=mask_text(event_details(data, unit_codes)),  # the data may name a learner no one could name here
+        details=(str(ERASED_WORDS.get((erasures or {}).get((event.chain_key, event.seq)), _("content erased")))
+                 if event.is_erased else mask_text(event_details(data, unit_codes))),  # data may name a learner
         kind=event_kind(event.action),
         automatic=automatic,
         recorded_as=recorded or _("LEAP (automatic)"),

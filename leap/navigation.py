@@ -133,6 +133,12 @@ class Navigation:
             items += [
                 NavItem("certificates", _("Certificates"), reverse("certificate_list"), "scroll-text"),
                 NavItem("eqa_access", _("EQA access"), reverse("eqa_grant_list"), "key-round"),
+                NavItem("transfers", _("Transfers"), reverse("prior_learning_upload"), "arrow-left-right",
+                        also=("prior_learning_enrolment",)),
+                NavItem("data_requests", _("Data requests"), reverse("data_request_list"), "shield-user",
+                        also=("data_request_new", "data_request_detail", "data_request_erasure_review")),
+                NavItem("retention", _("Retention"), reverse("retention_rules"), "calendar-clock",
+                        also=("retention_batch",)),
                 NavItem("centre_settings", _("Centre settings"), reverse("centre_settings"), "settings"),
             ]
         return items

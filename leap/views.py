@@ -20,6 +20,7 @@ from moderation.external import scope as eqa_scope
 from moderation.external import selectors as eqa_selectors
 from portfolios.enrolments import selectors as portfolio_selectors
 from portfolios.models import Enrolment
+from records.gdpr import selectors as gdpr_selectors
 
 # The reports' headline figures each role's home shows (report slug, figure key, variant). An assessor's queue and
 # behind-schedule figures come from the queue and the caseload (`home_work.html`), as the pages they link to count.
@@ -46,6 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["overview"] = centre_selectors.centre_overview(centre=centre)
         context["next_visit"] = visit = eqa_selectors.next_visit(centre=centre)
         context["next_visit_days"] = (visit.visit_on - today).days if visit else None
+        context["data_requests"] = gdpr_selectors.open_requests(centre=centre, today=today)
     if leap.has(Role.ASSESSOR):
         context.update(_assessor_home(request))
     if leap.has(Role.MODERATOR):

@@ -203,7 +203,8 @@ def _more_learners(personas, version, count):
 
 # Pinned: each role's home in a fixed number of queries (the reports' headline figures included), the same for
 # 3 learners as for 33. A change of these numbers is a change of what the home page reads: say why in the commit.
-HOME_QUERIES = {"assessor": 24, "admin": 22, "moderator": 13, "learner": 11}
+# The assessor's home: +1 for the prior learning awaiting their decision; the admin's: +1 for open data requests.
+HOME_QUERIES = {"assessor": 25, "admin": 23, "moderator": 13, "learner": 11}
 
 
 @pytest.mark.parametrize("who", sorted(HOME_QUERIES))

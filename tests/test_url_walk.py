@@ -272,6 +272,28 @@ CASES = {
     # comment bank (assessment/comment_bank): assessors and centre admins keep one; the world's comment is A's own
     "comment_bank": Case(), "comment_bank_add": Case(),
     **{name: Case("comment_snippet", ok={A}) for name in ("comment_bank_edit", "comment_bank_delete")},
+    # recognised prior learning (records/transfers): the centre admin imports, the enrolment's assessor decides
+    "prior_learning_upload": Case(), "prior_learning_to_decide": Case(),
+    "prior_learning_enrolment": Case("enrolment", ok={A, C}),
+    "prior_learning_decide": Case("enrolment", method="post", ok={A}),
+    # retention of records (records/retention): the centre admin's rules, legal holds and lists of records due
+    "retention_rules": Case(), "retention_hold_place": Case(method="post"),
+    "retention_hold_lift": Case("retention_hold", method="post", ok=ADMIN),
+    "retention_batch": Case("retention_batch", ok=ADMIN),
+    # portfolio exports (records/exports): L's own export, built, its link's token; staff ask on the learner's page
+    # (A assesses L's enrolment; C is the admin); everyone downloads their own badges (none is a ZIP of nothing)
+    "portfolio_export_request": Case(method="post"), "wallet_badges_zip": Case(),
+    "portfolio_export_request_for": Case("learner_membership", method="post", ok=MANAGERS),
+    "portfolio_export_file": Case("portfolio_export", ok=OWNER),
+    "portfolio_export_new_link": Case("portfolio_export", method="post", ok=OWNER),
+    "portfolio_export_download": Case("portfolio_export_token", ok=OWNER),
+    # data-subject requests (records/gdpr): the centre admin's only; the world's is an erasure request of L with its
+    # letter (posts without their form's fields change nothing: each answers with a message)
+    "data_request_list": Case(), "data_request_new": Case(),
+    **{name: Case("data_request", ok=ADMIN) for name in ("data_request_detail", "data_request_erasure_review")},
+    **{name: Case("data_request", method="post", ok=ADMIN) for name in (
+        "data_request_refuse", "data_request_prepare", "data_request_access_done", "data_request_erase")},
+    "data_request_file": Case("data_request data_request_file_kind", ok=ADMIN),
 }
 
 
@@ -400,6 +422,23 @@ class World:
         self.eqa_checklist_item = EqaChecklistItem.objects.filter(centre=p.centre).first().pk
         # The comment bank (assessment/comment_bank): one personal comment of A's.
         self.comment_snippet = comment_snippet_create(centre=p.centre, actor=p.assessor, text="Date each entry.").pk
+        from records.retention.models import DestructionBatch, LegalHold  # retention: a hold and a list of records due
+
+        self.retention_hold = LegalHold.objects.create(centre=p.centre, learner=p.second_learner, reason="Claim",
+                                                       placed_by=p.admin).pk
+        self.retention_batch = DestructionBatch.objects.create(centre=p.centre, listed_at=timezone.now()).pk
+        from records.exports.services import export_new_link, export_request  # exports: L's, built, and a link
+
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            export = export_request(learner=p.learner, actor=p.learner)
+        self.portfolio_export = export.pk
+        self.portfolio_export_token = export_new_link(export=export, actor=p.learner, send=False)
+        from records.gdpr.services import data_request_record  # data-subject requests: L's erasure, its letter
+
+        data_request, _ = data_request_record(centre=p.centre, subject=p.learner, kind="erasure", notes="",
+                                              received_on=timezone.localdate(), actor=p.admin)
+        data_request.letter.save("letter.pdf", ContentFile(b"%PDF-1.4\n%%EOF"))
+        self.data_request, self.data_request_file_kind = data_request.pk, "letter"
 
     @staticmethod
     def _approved_strategy(p, version):
@@ -488,7 +527,8 @@ def test_every_persona_gets_what_the_rule_of_every_url_says(personas):
 
 # What an external moderator without a grant in effect still reaches: their own account, nothing of any centre.
 OWN_ACCOUNT_PAGES = {"home", "centre_switch", "join_centre", "profile", "notification_list", "notification_read_all",
-                     "my_portfolio", "wallet", "showcase_settings", "public_name_setting"}
+                     "my_portfolio", "wallet", "showcase_settings", "public_name_setting",
+                     "portfolio_export_request", "wallet_badges_zip"}  # their own (empty) portfolio and badges
 
 
 def walk_as_grantless_external_moderator(world: World, client: Client) -> list[str]:

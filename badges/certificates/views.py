@@ -15,6 +15,7 @@ from badges.certificates import selectors, services
 from badges.certificates.forms import CertificateIssueForm, CertificateReasonForm, CertificateRuleForm
 from badges.certificates.tasks import render_certificate_pdf
 from badges.models import Certificate
+from badges.public.selectors import record_destroyed_on
 from centres.access import role_required
 from centres.models import STAFF_ROLES, Role
 from centres.services import ServiceError
@@ -80,6 +81,7 @@ def certificate_verify(request: HttpRequest, uuid: UUID) -> HttpResponse:
         "verification_url": selectors.certificate_verification_url(certificate),
         "may_download": signed_in_user and _may_read(request, certificate),
         "may_manage": signed_in_user and _may_manage(request, certificate),
+        "destroyed_on": record_destroyed_on(certificate),
     })
 
 

@@ -13,10 +13,21 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import AuditEvent
 from badges.models import Award, Certificate, PublicNameChoice, Showcase
 from portfolios.models import Evidence, EvidenceFile
 
 VALID, EXPIRED, REVOKED = "valid", "expired", "revoked"
+# A centre's retention rule may destroy its record of an award or certificate (records/retention): its baked
+# copies, PDF and personal texts go, and the act is recorded in the audit trail on the award or certificate. The
+# public pages say so; the award itself (issuer, badge, date, hashed recipient) stays verifiable unless revoked.
+RECORD_DESTROYED_ACTION = "retention.award_destroyed"
+
+
+def record_destroyed_on(obj: Award | Certificate) -> datetime | None:
+    """When the centre destroyed its record of the award or certificate under a retention rule, if it did."""
+    return (AuditEvent.objects.for_object(obj).filter(action=RECORD_DESTROYED_ACTION)
+            .values_list("created_at", flat=True).first())
 
 
 def award_status(award: Award, *, now: datetime | None = None) -> str:

@@ -39,6 +39,7 @@ def award_public(request: HttpRequest, uuid) -> HttpResponse:
         "evidence": selectors.public_evidence(award), "formats": formats,
         "json_ld": next((f.url for f in formats if f.media_type == "application/ld+json"), None),
         "page_url": selectors.public_url(award), "image_url": selectors.badge_image_url(award),
+        "destroyed_on": selectors.record_destroyed_on(award),
     })
 
 

@@ -136,7 +136,7 @@ def enrolment_record(enrolment: Enrolment) -> EnrolmentRecord:
 
 
 def _evidence(enrolment: Enrolment) -> list[Evidence]:
-    files = EvidenceFile.objects.filter(processed_at__isnull=False).order_by("uploaded_at", "pk")
+    files = EvidenceFile.objects.filter(processed_at__isnull=False).exclude(file="").order_by("uploaded_at", "pk")
     decisions = CriterionDecision.objects.select_related("criterion", "unit").order_by("unit__position",
                                                                                       "criterion__position")
     reviews = (Review.objects.filter(decided_at__isnull=False).select_related("assessor", "submission")

@@ -72,7 +72,7 @@ def learner_record(enrolment: Enrolment) -> LearnerRecord:
     for sign_off in (UnitSignOff.objects.filter(enrolment_unit__enrolment=enrolment)
                      .select_related("signed_off_by").order_by("signed_off_at", "pk")):
         sign_offs.setdefault(sign_off.enrolment_unit_id, []).append(sign_off)
-    files = EvidenceFile.objects.filter(processed_at__isnull=False).order_by("uploaded_at", "pk")
+    files = EvidenceFile.objects.filter(processed_at__isnull=False).exclude(file="").order_by("uploaded_at", "pk")
     evidence = list(Evidence.objects.filter(enrolment=enrolment).exclude(status=Evidence.Status.DRAFT)
                     .prefetch_related(Prefetch("files", queryset=files, to_attr="shown_files"),
                                       Prefetch("claims__criterion"))
