@@ -38,6 +38,7 @@ urlpatterns = [
     path("moderation/", include("moderation.urls")),
     path("badges/", include("badges.urls")),
     path("insights/", include("insights.urls")),
+    path("community/", include("community.urls")),
     path("records/", include("records.urls")),
     path("django-admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

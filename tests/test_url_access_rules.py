@@ -8,7 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from tests.conftest import client_for
 
 LEAP_APPS = ("accounts", "audit", "centres", "notifications", "qualifications", "portfolios", "assessment",
-             "moderation", "badges", "insights", "records", "leap")
+             "moderation", "badges", "insights", "community", "records", "leap")
 SAMPLE_VALUES = {"int": "987654", "str": "not-a-real-token", "slug": "no-such-slug",
                  "uuid": "00000000-0000-0000-0000-000000000000", "path": "no/such/path"}
 
