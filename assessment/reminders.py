@@ -7,6 +7,7 @@ safe to run again: a retried task or a second beat sends nothing new.
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.db.models import Min, OuterRef, Subquery
@@ -25,6 +26,9 @@ DUE_WITHIN_DAYS = 7
 # Enrolments whose evidence still needs a decision: a learner on a break keeps the evidence they submitted.
 OPEN_ENROLMENTS = (Enrolment.Status.ACTIVE, Enrolment.Status.ON_BREAK)
 CURRENT_PLANS = (AssessmentPlan.Status.AGREED, AssessmentPlan.Status.AWAITING)
+# What layers above add to the assessor's digest (community's messages from learners): functions of
+# (assessor=, since=, now=) giving a dict of context entries, each a list; registered from their AppConfig.ready.
+DIGEST_EXTRAS: list[Callable[..., dict[str, list]]] = []
 
 
 def _name(user) -> str:
@@ -151,12 +155,13 @@ def send_assessor_digests(*, now: datetime.datetime | None = None) -> int:
         since = reminder_last_sent_at(kind=DIGEST, object_key=object_key) or now - datetime.timedelta(days=1)
         # Latest revision of each item only: a returned and resubmitted item is listed once.
         submissions = list({s.evidence_id: s for s in _new_submissions(assessor, since, now)}.values())
-        if not submissions:
+        extras = {k: v for extra in DIGEST_EXTRAS for k, v in extra(assessor=assessor, since=since, now=now).items()}
+        if not submissions and not any(extras.values()):
             continue
         sent += bool(notify_once(
             recipient=assessor, kind=DIGEST, object_key=object_key, period_key=period_key,
             context={"recipient_name": _name(assessor), "count": len(submissions),
-                     "items": [_submission_line(s) for s in submissions]},
+                     "items": [_submission_line(s) for s in submissions], **extras},
             url=reverse("assessment_queue"), now=now))
     return sent
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 EVIDENCE, DECISIONS, SIGN_OFF, PLANS, BADGES, MODERATION, ACCESS, SETUP = (
     "evidence", "decisions", "sign_off", "plans", "badges", "moderation", "access", "setup")
+COMMUNITY = "community"  # messages, witness statements, groups, sharing and peer comments
 
 # The kinds a reader can filter a trail by, in the order they are offered.
 KINDS: dict[str, Promise] = {
@@ -22,6 +23,7 @@ KINDS: dict[str, Promise] = {
     MODERATION: _("Moderation"),
     ACCESS: _("Access"),
     SETUP: _("Centre set-up"),
+    COMMUNITY: _("Community"),
 }
 
 
@@ -45,6 +47,13 @@ EVENTS: dict[str, EventLabel] = {
     "evidence.withdrawn": _e(_("Evidence withdrawn"), EVIDENCE),
     "evidence.draft_deleted": _e(_("Draft deleted"), EVIDENCE),
     "lock.refused": _e(_("Change refused: the unit is locked"), EVIDENCE),
+    # Witness statements by link (community/witness): the witness has no account, so opening and writing are recorded
+    # without a person
+    "witness.requested": _e(_("Witness statement asked for (link emailed)"), EVIDENCE),
+    "witness.opened": _e(_("Witness statement link opened (first view)"), EVIDENCE),
+    "witness.submitted": _e(_("Witness statement written by the witness, from the emailed link"), EVIDENCE),
+    "witness.revoked": _e(_("Witness statement link withdrawn"), EVIDENCE),
+    "witness.expired": _e(_("Witness statement link expired"), EVIDENCE, automatic=True),
     # Decisions
     "review.started": _e(_("Review started"), DECISIONS),
     "review.decided": _e(_("Assessment decision recorded"), DECISIONS),
@@ -213,6 +222,38 @@ EVENTS: dict[str, EventLabel] = {
     "qualification.criterion_updated": _e(_("Assessment criterion changed"), SETUP),
     "qualification.criterion_moved": _e(_("Assessment criterion moved"), SETUP),
     "qualification.criterion_deleted": _e(_("Assessment criterion removed"), SETUP),
+    # Messages between a learner and their staff
+    "conversation.message_sent": _e(_("Message sent"), COMMUNITY),
+    "conversation.file_to_evidence": _e(_("Message attachment made into draft evidence"), EVIDENCE),
+    # Cohort groups and their boards
+    "group.created": _e(_("Group created"), COMMUNITY),
+    "group.updated": _e(_("Group renamed or described"), COMMUNITY),
+    "group.members_added": _e(_("People added to a group"), COMMUNITY),
+    "group.member_removed": _e(_("Person removed from a group"), COMMUNITY),
+    "group.archived": _e(_("Group archived"), COMMUNITY),
+    "group.unarchived": _e(_("Group brought back from the archive"), COMMUNITY),
+    "group.thread_started": _e(_("Thread started on a group's board"), COMMUNITY),
+    "group.post_added": _e(_("Reply posted on a group's board"), COMMUNITY),
+    "group.post_edited": _e(_("Board post edited by its author"), COMMUNITY),
+    "group.post_deleted": _e(_("Board post removed by its author"), COMMUNITY),
+    "group.post_hidden": _e(_("Board post hidden by a moderator"), COMMUNITY),
+    "group.thread_pinned": _e(_("Thread pinned"), COMMUNITY),
+    "group.thread_unpinned": _e(_("Thread unpinned"), COMMUNITY),
+    "group.thread_locked": _e(_("Thread locked"), COMMUNITY),
+    "group.thread_unlocked": _e(_("Thread unlocked"), COMMUNITY),
+    # Sharing with a group and peer comments (community/sharing)
+    "sharing.shared": _e(_("Shared with a group"), COMMUNITY),
+    "sharing.unshared": _e(_("Stopped sharing with a group"), COMMUNITY),
+    "sharing.comment_posted": _e(_("Peer comment posted"), COMMUNITY),
+    "sharing.comment_edited": _e(_("Peer comment edited by its author"), COMMUNITY),
+    "sharing.comment_approved": _e(_("Peer comment approved by the owner"), COMMUNITY),
+    "sharing.comment_removed": _e(_("Peer comment removed"), COMMUNITY),
+    "sharing.comment_included": _e(_("Peer comment shown to the assessor by the learner"), COMMUNITY),
+    "sharing.comment_excluded": _e(_("Peer comment no longer shown to the assessor"), COMMUNITY),
+    "sharing.reported": _e(_("Comment or board post reported"), COMMUNITY),
+    "sharing.report_hidden": _e(_("Reported comment or post hidden by a moderator"), COMMUNITY),
+    "sharing.report_dismissed": _e(_("Report dismissed"), COMMUNITY),
+    "sharing.settings_changed": _e(_("Sharing setting changed (every learner treated as under 18)"), SETUP),
 }
 
 # Unit and qualification badges are only ever awarded by rule, on a sign-off or a completion (never by hand).

@@ -70,7 +70,7 @@ class Navigation:
         roles = set(self.leap.roles)
         if roles != {Role.LEARNER}:
             return []
-        keys = ("home", "portfolio", "add_evidence", "progress", "badges")
+        keys = ("home", "portfolio", "add_evidence", "messages", "progress", "badges")
         by_key = {i.key: i for i in self.items}
         return [by_key[k] for k in keys if k in by_key]
 
@@ -95,8 +95,15 @@ class Navigation:
                 NavItem("badges", _("Badges"), reverse("wallet"), "award", primary=True,
                         also=("award_share", "public_name_setting")),
             ]
+        messages = NavItem("messages", _("Messages"), reverse("conversation_list"), "message-circle", primary=True,
+                           count=self._once(self._unread_messages_count), count_label=_("unread messages"),
+                           short=_("Chat"), also=("conversation_detail",))
+        if Role.LEARNER in roles and leap.centre is not None:
+            items.insert(4, messages)
+        # Cohort groups (community/groups): for everyone who may be in one or make one; no count, so no query.
+        groups = NavItem("groups", _("Groups"), reverse("group_list"), "users")
         if not staff or leap.centre is None:
-            return items
+            return items + [groups] if Role.LEARNER in roles and leap.centre is not None else items
         if Role.ASSESSOR in roles:
             items.append(NavItem("queue", _("Queue"), reverse("assessment_queue"), "inbox", primary=True,
                                  count=self._once(self._queue_count), count_label=_("items waiting"),
@@ -114,6 +121,8 @@ class Navigation:
                 NavItem("eqa_report", _("EQA report"), reverse("eqa_mine_reports"), "file-text", primary=True),
                 NavItem("eqa_packs", _("Sample packs"), reverse("eqa_mine_packs"), "file-archive", primary=True),
             ]
+        if roles & {Role.ASSESSOR, Role.MODERATOR} and messages not in items:
+            items.append(messages)
         items += [
             NavItem("caseload", _("Caseload"), reverse("caseload"), "users", primary=Role.ASSESSOR in roles),
             NavItem("learners", _("Learners"), reverse("learner_list"), "graduation-cap", primary=True),
@@ -126,6 +135,8 @@ class Navigation:
             ]
         if roles & {Role.ASSESSOR, Role.CENTRE_ADMIN}:
             items.append(NavItem("comment_bank", _("Comment bank"), reverse("comment_bank"), "message-square-quote"))
+        if roles & {Role.LEARNER, Role.ASSESSOR, Role.MODERATOR, Role.CENTRE_ADMIN}:
+            items.append(groups)
         items.append(NavItem("qualifications", _("Qualifications"), reverse("qualification_list"), "book-open"))
         if roles & {Role.CENTRE_ADMIN, Role.ASSESSOR}:
             items.append(NavItem("badge_classes", _("Badges"), reverse("badge_class_list"), "award"))
@@ -157,6 +168,11 @@ class Navigation:
         from assessment.queue_selectors import waiting_evidence
 
         return waiting_evidence(centre=self.leap.centre, assessor=self.request.user).count()
+
+    def _unread_messages_count(self) -> int:
+        from community.conversations.selectors import unread_count
+
+        return unread_count(user=self.request.user, centre=self.leap.centre)
 
     def _samples_due_count(self) -> int:
         from moderation.dashboards.selectors import moderator_items_due_count

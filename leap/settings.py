@@ -243,6 +243,8 @@ CELERY_BEAT_SCHEDULE = {
     "portfolio-export-sweep": {"task": "records.exports.tasks.sweep_expired_exports",
                                "schedule": crontab(hour=3, minute=50)},
     "retention-due-list": {"task": "records.retention.tasks.list_records_due", "schedule": crontab(hour=2, minute=30)},
+    "witness-link-expiry": {"task": "community.witness.tasks.expire_witness_requests",
+                            "schedule": crontab(hour=3, minute=55)},
 }
 
 # --- Accounts and sign-in (django-allauth) -----------------------------------------------------------
@@ -305,6 +307,8 @@ LEAP_INVITATION_DAYS = env.int("LEAP_INVITATION_DAYS", default=7)
 LEAP_CSV_MAX_ROWS = env.int("LEAP_CSV_MAX_ROWS", default=5000)
 # EQA sample packs: how long the download link of a built pack lasts.
 LEAP_SAMPLE_PACK_DAYS = env.int("LEAP_SAMPLE_PACK_DAYS", default=7)
+# Witness statements: how long the emailed link to write one lasts (it works once).
+LEAP_WITNESS_LINK_DAYS = env.int("LEAP_WITNESS_LINK_DAYS", default=14)
 # Evidence uploads: the largest file accepted per kind, in MB (LEAP_MAX_VIDEO_MB=500 and so on).
 _UPLOAD_MB = {"image": 30, "video": 500, "audio": 200, "pdf": 50, "document": 50, "text": 2}
 LEAP_MAX_UPLOAD_BYTES = {kind: env.int(f"LEAP_MAX_{kind.upper()}_MB", default=mb) * 1024 * 1024

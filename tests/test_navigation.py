@@ -39,13 +39,13 @@ def labels(fragment: str) -> list[str]:
     return re.findall(r'<span(?: class="nav-label")?>([^<]+)</span>', fragment)
 
 
-def test_a_learner_has_the_tab_bar_of_the_five_things_they_do(personas):
+def test_a_learner_has_the_tab_bar_of_the_six_things_they_do(personas):
     make_enrolment(personas.learner, personas.assessor, make_spec(personas.centre))
     html = page(personas.learner, reverse("my_progress"))
     tabs = tab_bar(html)
-    assert labels(tabs) == ["Home", "Portfolio", "Add", "Progress", "Badges"]
+    assert labels(tabs) == ["Home", "Portfolio", "Add", "Chat", "Progress", "Badges"]
     assert re.search(r'href="/progress/" aria-current="page"', tabs)  # where they are
-    assert tabs.count('class="icon') == 5  # each with its icon
+    assert tabs.count('class="icon') == 6  # each with its icon
     assert 'class="has-tabbar"' in html  # the page leaves room above it
 
 

@@ -294,6 +294,49 @@ CASES = {
     **{name: Case("data_request", method="post", ok=ADMIN) for name in (
         "data_request_refuse", "data_request_prepare", "data_request_access_done", "data_request_erase")},
     "data_request_file": Case("data_request data_request_file_kind", ok=ADMIN),
+    # witness statements (community/witness): A asked a witness about L's submitted item; the link is public and
+    # works for whoever holds it; L may ask only while an item is a draft or returned (here: told so, sent back)
+    "witness_request_new": Case("evidence", ok={L, A}),
+    "witness_request_revoke": Case("witness_request", method="post", ok={A}, forbidden={L, M, C}),
+    "witness_statement": Case("witness_token"),
+    # messages (community/conversations): L's conversation with A, who assess the enrolment, and M, whose sample of it
+    # is not yet acknowledged; L sent a file, which only A may make a draft evidence item of L's
+    "conversation_list": Case(),
+    "conversation_detail": Case("enrolment", ok={L, A, M}),
+    "message_send": Case("enrolment", method="post", ok={L, A, M}),  # an empty form: shown again
+    "message_file": Case("message_file", ok={L, A, M}),
+    "message_file_to_evidence": Case("message_file", method="post", ok={A}, forbidden={L, M}),
+    # cohort groups (community/groups): A made the group and is its staff, L is its learner and wrote the thread
+    # (with a file); C, the centre admin, sees every group but posts in none they are not in; L2, A2, M are not in it
+    "group_list": Case(), "group_create": Case(),
+    **{name: Case(args, ok={L, A, C}) for name, args in (
+        ("group_detail", "group"), ("group_board", "group"), ("group_thread", "group group_thread"),
+        ("group_post_attachment", "group group_attachment"))},
+    **{name: Case(args, ok={A, C}, forbidden={L}) for name, args in (
+        ("group_edit", "group"), ("group_members", "group"), ("group_post_hide", "group group_post"))},
+    **{name: Case(args, method="post", ok={A, C}, forbidden={L}) for name, args in (
+        ("group_archive", "group"), ("group_members_cohort", "group"),
+        ("group_member_remove", "group group_member"), ("group_thread_pin", "group group_thread"),
+        ("group_thread_lock", "group group_thread"))},
+    "group_thread_new": Case("group", ok={L, A}, forbidden={C}),
+    **{name: Case("group group_post", ok={L}, forbidden={A, C}) for name in ("group_post_edit",
+                                                                             "group_post_delete")},
+    # sharing (community/sharing): L shares the pending evidence with the group; A's comment on it waits for L's
+    # approval (so only L and A see it) and L reported it; C moderates every group of the centre
+    **{name: Case(args, ok={L, A, C}) for name, args in (
+        ("shared_item", "shared_item"), ("shared_file", "shared_item evidence_file"))},
+    "peer_comment_new": Case("shared_item", method="post", ok={L, A, C}),  # an empty form: shown again
+    "shared_item_unshare": Case("shared_item", method="post", ok={L}, forbidden={A, C}),
+    "share_evidence": Case("evidence", method="post", ok={L}),
+    "share_showcase": Case(method="post"),
+    "peer_comment_edit": Case("peer_comment", ok={A}),
+    "peer_comment_remove": Case("peer_comment", method="post", ok={L, A}),
+    **{name: Case("peer_comment", method="post", ok={L}, forbidden={A}) for name in (
+        "peer_comment_approve", "peer_comment_include")},
+    "peer_comment_report": Case("peer_comment", ok={L}),
+    "board_post_report": Case("group_post", ok={A}),
+    "sharing_reports": Case(), "shared_reports_sent": Case(), "sharing_settings": Case(),
+    "sharing_report_decide": Case("sharing_report", method="post", ok={A, C}),
 }
 
 
@@ -439,6 +482,31 @@ class World:
                                               received_on=timezone.localdate(), actor=p.admin)
         data_request.letter.save("letter.pdf", ContentFile(b"%PDF-1.4\n%%EOF"))
         self.data_request, self.data_request_file_kind = data_request.pk, "letter"
+        from community.witness.services import witness_request_create  # witness statements: A asks about L's item
+
+        witness_request = witness_request_create(evidence=pending, actor=p.assessor, name="Pat", role="Supervisor",
+                                                 email="pat@example.com", criteria=pending.criteria.all())
+        self.witness_request, self.witness_token = witness_request.pk, witness_request.token
+        from community.conversations.services import Upload, message_send  # messages: L's to A, with a file
+
+        message, _ = message_send(enrolment=enrolment, actor=p.learner, text="Is this enough?",
+                                  attachments=[Upload(ContentFile(b"notes"), "notes.txt", 5)])
+        self.message_file = message.files.get().pk
+        from community.groups.services import group_create, group_members_add, thread_start  # cohort groups
+
+        group = group_create(centre=p.centre, actor=p.assessor, name="Cohort")
+        self.group_member = group_members_add(group=group, actor=p.assessor, memberships=[
+            Membership.objects.get(user=p.learner, role=Role.LEARNER)])[0].pk
+        thread = thread_start(group=group, actor=p.learner, title="Hello", body="First",
+                              files=[SimpleUploadedFile("n.txt", b"note")])
+        self.group, self.group_thread, self.group_post = group.pk, thread.pk, thread.posts.get().pk
+        self.group_attachment = thread.posts.get().attachments.get().pk
+        from community.sharing.services import comment_post, item_share, report_make  # sharing with the group
+
+        shared = item_share(actor=p.learner, group=group, evidence=pending)
+        peer_comment = comment_post(actor=p.assessor, item=shared, text="Good")  # waits for L's approval
+        self.shared_item, self.peer_comment = shared.pk, peer_comment.pk
+        self.sharing_report = report_make(actor=p.learner, kind="comment", target=peer_comment, reason="spam").pk
 
     @staticmethod
     def _approved_strategy(p, version):
@@ -528,7 +596,8 @@ def test_every_persona_gets_what_the_rule_of_every_url_says(personas):
 # What an external moderator without a grant in effect still reaches: their own account, nothing of any centre.
 OWN_ACCOUNT_PAGES = {"home", "centre_switch", "join_centre", "profile", "notification_list", "notification_read_all",
                      "my_portfolio", "wallet", "showcase_settings", "public_name_setting",
-                     "portfolio_export_request", "wallet_badges_zip"}  # their own (empty) portfolio and badges
+                     "portfolio_export_request", "wallet_badges_zip",  # their own (empty) portfolio and badges
+                     "shared_reports_sent"}  # what they reported (nothing, with no centre)
 
 
 def walk_as_grantless_external_moderator(world: World, client: Client) -> list[str]:

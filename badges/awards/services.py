@@ -236,6 +236,21 @@ def _revoke(*, award: Award, reason: str, actor: User, tell_learner: bool = True
     return award
 
 
+# Apps above this one may refuse a learner anything public (community: learners under 18) without badges knowing
+# them: each is called as refusal(user=..., centre_ids=...) and returns the message to show, or None.
+public_sharing_refusals: list = []
+
+
+def refuse_public_sharing(user) -> None:
+    """Raise BadgeError when an app above refuses this learner public sharing (their badges, showcase, name)."""
+    centre_ids = set(Membership.objects.current().filter(user=user, role=Role.LEARNER).values_list("centre_id",
+                                                                                                     flat=True))
+    for refusal in public_sharing_refusals:
+        message = refusal(user=user, centre_ids=centre_ids)
+        if message:
+            raise BadgeError(message)
+
+
 def award_set_sharing(
     *, award: Award, actor: User, show_name_publicly: bool, in_showcase: bool,
     public_evidence_ids: list[int] | tuple = (),
@@ -246,6 +261,8 @@ def award_set_sharing(
     if award.revoked_at:
         raise BadgeError(_("This badge has been revoked; it cannot be shared."))
     wanted = {int(pk) for pk in public_evidence_ids}
+    if show_name_publicly or wanted:
+        refuse_public_sharing(actor)
     evidence = list(shareable_evidence(user=actor).filter(pk__in=wanted,
                                                           enrolment__centre_id=award.badge_class.centre_id))
     if len(evidence) != len(wanted):
@@ -262,6 +279,8 @@ def award_set_sharing(
 
 def showcase_set_enabled(*, actor: User, enabled: bool):
     """The learner turns their public showcase of chosen badges on or off."""
+    if enabled:
+        refuse_public_sharing(actor)
     with transaction.atomic():
         showcase, _created = Showcase.objects.get_or_create(user=actor)
         if showcase.enabled != enabled:
@@ -281,6 +300,8 @@ def public_name_choose(*, actor: User, show_name: bool) -> PublicNameChoice:
     badge, changed later in the wallet. The answer applies to every badge they hold, and to those to come."""
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied
+    if show_name:
+        refuse_public_sharing(actor)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=actor.pk).first()  # one answer at a time, even double-posted
         choice = PublicNameChoice.objects.filter(user=actor).first()

@@ -15,7 +15,12 @@ from django.views.decorators.http import require_POST
 from accounts.access import posted, public, signed_in
 from badges.awards.badge_classes import BadgeError
 from badges.awards.forms import PublicNameForm, SharingForm, ShowcaseForm, VerifyForm
-from badges.awards.services import award_set_sharing, public_name_choose, showcase_set_enabled
+from badges.awards.services import (
+    award_set_sharing,
+    public_name_choose,
+    refuse_public_sharing,
+    showcase_set_enabled,
+)
 from badges.models import Award, Showcase
 from badges.openbadges.verification import verify_submission
 from badges.public import selectors
@@ -74,6 +79,10 @@ def award_public_baked(request: HttpRequest, uuid, kind: str) -> HttpResponse:
 @public
 def showcase_public(request: HttpRequest, slug: str) -> HttpResponse:
     showcase = get_object_or_404(Showcase.objects.select_related("user"), slug=slug, enabled=True)
+    try:
+        refuse_public_sharing(showcase.user)  # switched on before the learner counted as under 18
+    except BadgeError:
+        raise Http404 from None
     awards = selectors.showcase_awards(showcase)
     return render(request, "badges/showcase_public.html", {
         "showcase": showcase, "awards": [(a, selectors.award_status(a)) for a in awards],
@@ -170,7 +179,11 @@ def award_sharing(request: HttpRequest, uuid) -> HttpResponse:
 def showcase_settings(request: HttpRequest) -> HttpResponse:
     form = ShowcaseForm(posted(request))
     if form.is_valid():
-        showcase = showcase_set_enabled(actor=request.user, enabled=form.cleaned_data["enabled"])
+        try:
+            showcase = showcase_set_enabled(actor=request.user, enabled=form.cleaned_data["enabled"])
+        except BadgeError as error:
+            messages.error(request, str(error))
+            return redirect("showcase_settings")
         messages.success(request, _("Your public showcase is on.") if showcase.enabled
                          else _("Your public showcase is off."))
         return redirect(f"{reverse('wallet')}#showcase")
@@ -209,8 +222,18 @@ def award_share(request: HttpRequest, uuid, target: str) -> HttpResponse:
         raise Http404
     choice = selectors.public_name_choice(request.user)
     form = _name_form(choice, posted(request))
+    if target in ("linkedin", "link"):
+        try:
+            refuse_public_sharing(request.user)
+        except BadgeError as error:
+            messages.error(request, str(error))
+            return redirect(f"{reverse('wallet')}#award-{award.uuid}")
     if request.method == "POST" and form.is_valid():
-        public_name_choose(actor=request.user, show_name=form.cleaned_data["show_name"])
+        try:
+            public_name_choose(actor=request.user, show_name=form.cleaned_data["show_name"])
+        except BadgeError as error:
+            messages.error(request, str(error))
+            return redirect(f"{reverse('wallet')}#award-{award.uuid}")
         return _share_continue(request, award, target, answered=True)
     if request.method == "GET" and choice is not None:
         return _share_continue(request, award, target, answered=False)
@@ -241,7 +264,11 @@ def public_name_setting(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose whether your name is shown."))
         return redirect(f"{reverse('wallet')}#public-name")
-    choice = public_name_choose(actor=request.user, show_name=form.cleaned_data["show_name"])
+    try:
+        choice = public_name_choose(actor=request.user, show_name=form.cleaned_data["show_name"])
+    except BadgeError as error:
+        messages.error(request, str(error))
+        return redirect(f"{reverse('wallet')}#public-name")
     messages.success(request, _("Your public badge pages now show your name.") if choice.show_name
                      else _("Your public badge pages now hide your name."))
     return redirect(f"{reverse('wallet')}#public-name")

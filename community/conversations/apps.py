@@ -5,3 +5,11 @@ class ConversationsConfig(AppConfig):
     name = "community.conversations"
     label = "conversations"
     verbose_name = "Messages"
+
+    def ready(self) -> None:
+        from assessment.reminders import DIGEST_EXTRAS
+
+        from .digest import messages_for_digest
+
+        if messages_for_digest not in DIGEST_EXTRAS:
+            DIGEST_EXTRAS.append(messages_for_digest)

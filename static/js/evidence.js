@@ -269,46 +269,12 @@
 
   // --- Recording in the browser ------------------------------------------------------------------------
   const recorderBox = document.getElementById("recorder");
-  if (window.MediaRecorder && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+  if (window.LeapRecorder && window.LeapRecorder.supported()) {  // static/js/recorder.js
     recorderBox.hidden = false;
-    const start = document.getElementById("record-start");
-    const stop = document.getElementById("record-stop");
-    const clock = document.getElementById("record-time");
-    let recorder = null;
-    let chunks = [];
-    let tick = null;
-    start.addEventListener("click", async () => {
-      let stream;
-      try {
-        stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-      } catch (error) {
-        clock.textContent = error.message;
-        return;
-      }
-      chunks = [];
-      recorder = new MediaRecorder(stream);
-      recorder.ondataavailable = (event) => chunks.push(event.data);
-      recorder.onstop = () => {
-        stream.getTracks().forEach((track) => track.stop());
-        const type = recorder.mimeType || "audio/webm";
-        const extension = type.includes("mp4") ? "m4a" : (type.includes("ogg") ? "ogg" : "webm");
-        const stamp = new Date().toISOString().slice(0, 16).replace("T", " ").replace(":", "-");
-        upload([new File(chunks, `Recording ${stamp}.${extension}`, { type: type })]);
-      };
-      recorder.start(1000);
-      const began = Date.now();
-      tick = setInterval(() => {
-        const seconds = Math.round((Date.now() - began) / 1000);
-        clock.textContent = `${strings.recording} ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
-      }, 1000);
-      start.disabled = true;
-      stop.disabled = false;
-    });
-    stop.addEventListener("click", () => {
-      clearInterval(tick);
-      recorder.stop();
-      start.disabled = false;
-      stop.disabled = true;
+    window.LeapRecorder.attach({
+      start: document.getElementById("record-start"), stop: document.getElementById("record-stop"),
+      clock: document.getElementById("record-time"), recordingLabel: strings.recording,
+      onRecorded: (file) => upload([file]),
     });
   }
 })();

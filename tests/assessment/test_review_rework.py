@@ -221,8 +221,11 @@ def later_revisions(personas, enrolment, criteria, count: int) -> EvidenceSubmis
 
 # The request's own (user, memberships, the navigation's counts and unread notifications) and the page's:
 # submission, its review, newer revision, history with reviews and decisions, the form's claimed criteria and
-# "also meets" list (read to tick carried-forward ones, then again by its widget), files, the comment bank.
-REVIEW_PAGE_QUERIES = 16
+# "also meets" list (read to tick carried-forward ones, then again by its widget), files, the comment bank; the
+# navigation's counts include unread messages (community/conversations); the witness statements received about the
+# evidence (community/witness, one query when there are none); the peer comments the learner chose to include
+# (community/sharing, one query).
+REVIEW_PAGE_QUERIES = 19
 
 
 def test_the_review_page_takes_the_same_queries_however_many_revisions_and_criteria(

@@ -15,7 +15,7 @@ def test_a_learner_moves_around_with_the_tab_bar_on_a_phone(phone, personas):
     page = phone
     sign_in(page, personas.learner)
     tabs = page.get_by_role("navigation", name="Learner")
-    expect(tabs.get_by_role("link")).to_have_count(5)
+    expect(tabs.get_by_role("link")).to_have_count(6)
     box = tabs.bounding_box()
     assert box["y"] + box["height"] == 844 and box["width"] == 390  # pinned to the bottom, full width
     expect(page.get_by_role("navigation", name="Main")).to_be_hidden()  # the phone's header stays compact

@@ -228,7 +228,7 @@ def test_the_observation_list_takes_the_same_queries_however_many_rows(personas,
     client.get(reverse("iqa_observation_list"))  # warm the session and the centre context
     for day in range(3):
         schedule(personas, day=TODAY + datetime.timedelta(days=day), learner=personas.learner)
-    with django_assert_num_queries(5) as few:  # 4, and the navigation's count of samples due
+    with django_assert_num_queries(6) as few:  # 4, and the navigation's counts of samples due and unread messages
         client.get(reverse("iqa_observation_list"))
     for day in range(12):
         record(schedule(personas, day=TODAY - datetime.timedelta(days=day), assessor=personas.second_assessor),

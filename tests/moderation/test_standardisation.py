@@ -152,7 +152,7 @@ def test_the_meeting_list_takes_the_same_queries_however_many_rows(personas, dja
     client = client_for(personas.moderator)
     meeting(personas)
     client.get(reverse("iqa_meeting_list"))  # the first request of a session reads more (session, second factor)
-    with django_assert_num_queries(5) as few:  # with the navigation's samples due
+    with django_assert_num_queries(6) as few:  # with the navigation's samples due and unread messages
         client.get(reverse("iqa_meeting_list"))
     for n in range(8):
         recorded = meeting(personas, title=f"Meeting {n}")
@@ -379,7 +379,7 @@ def test_the_create_page_finds_evidence_by_learner_name_and_creates(personas):
 def test_the_co_marking_list_takes_the_same_queries_however_many_rows(personas, django_assert_num_queries):
     evidence = submitted_evidence(personas)
     open_exercise(personas, evidence=evidence)
-    for user, queries in ((personas.moderator, 5), (personas.assessor, 6)):  # nav counts
+    for user, queries in ((personas.moderator, 6), (personas.assessor, 7)):  # nav counts
         client = client_for(user)
         client.get(reverse("iqa_co_marking_list"))
         with django_assert_num_queries(queries) as few:
@@ -396,7 +396,7 @@ def test_the_evidence_search_takes_the_same_queries_however_many_rows(personas, 
     submitted_evidence(personas)
     client = client_for(personas.moderator)
     client.get(reverse("iqa_co_marking_create"))
-    with django_assert_num_queries(6) as few:  # with the navigation's samples due
+    with django_assert_num_queries(7) as few:  # with the navigation's samples due and unread messages
         client.get(reverse("iqa_co_marking_create"))
     for n in range(3):
         submitted_evidence(personas, code=f"MORE{n}", title=f"Item {n}")

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 # tree (the version, units, outcomes, criteria) and the list of its versions; for an assessor also the count of
 # their open IQA actions beside "My samples" in the navigation.
 EDITOR_QUERIES = 9
-# An assessor's navigation counts their queue and their open IQA actions: one query each.
-EDITOR_QUERIES_FOR = {"admin": EDITOR_QUERIES, "assessor": EDITOR_QUERIES + 2}
+# An assessor's navigation counts their queue, their open IQA actions and their unread messages: one query each.
+EDITOR_QUERIES_FOR = {"admin": EDITOR_QUERIES, "assessor": EDITOR_QUERIES + 3}
 
 
 @pytest.mark.parametrize("who", ["admin", "assessor"])

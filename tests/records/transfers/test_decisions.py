@@ -155,8 +155,8 @@ def test_the_decision_page_runs_the_same_queries_for_two_claims_or_eight(persona
 
 
 # The user, their memberships, the enrolment, who decides it (2), its claims, its imports, and the page frame's
-# three counts (the queue, open actions, unread notifications).
-QUERIES = 10
+# four counts (the queue, open actions, unread messages, unread notifications).
+QUERIES = 11
 
 
 def test_the_assessor_home_counts_what_waits_in_one_query(personas, world, django_assert_num_queries):
