@@ -4,6 +4,8 @@ The cache is the shared one (Redis in production, with the database as fallback:
 web process and worker counts against the same totals, as sign-in's rate limits do.
 """
 
+import time
+
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
@@ -35,7 +37,10 @@ def _count(key: str, window: int) -> int:
 def check_rate(*, user, action: str) -> None:
     """Count one `action` by `user`; raise RateLimited (a ServiceError) when over a limit. Call before acting."""
     for window, allowed in LIMITS.get(action, DEFAULT_LIMITS):
-        if _count(f"community:rate:{action}:{user.pk}:{window}", window) > allowed:
+        # Fixed windows, numbered from the epoch (a day: the UTC day): the key says which one, so the count never
+        # depends on the cache server's expiry clock, and the entry expires when its window is over.
+        bucket = int(time.time() // window)
+        if _count(f"community:rate:{action}:{user.pk}:{window}:{bucket}", window) > allowed:
             if window <= 60:
                 raise RateLimited(_("You are posting very quickly. Please wait a minute and try again."))
             raise RateLimited(_("You have reached today's limit for this. Please try again tomorrow."))

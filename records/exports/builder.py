@@ -3,10 +3,11 @@ copied chunk by chunk straight from storage and hashed as they are written, so t
 with the size of the portfolio, only (a little) with its number of records.
 
 What the ZIP holds (docs/export-schema/README.md says it for readers):
-`files/` the originals, `badges/` the baked OB 2.0 and OB 3.0 images with the OB 3.0 credential and its JWT,
-`certificates/` the PDFs, `data.json` (LEAP's format), `leap2a.xml` (Leap2A), `index.html` with a page per
-qualification and per unit and `style.css`, and `manifest.json` last: every other entry's size and SHA-256 and,
-for each signed-off unit, its seal and audit events with the proof that they belong to the signed chain.
+`files/` the originals (`files/messages/` the conversations' voice notes and attachments), `badges/` the baked
+OB 2.0 and OB 3.0 images with the OB 3.0 credential and its JWT, `certificates/` the PDFs, `data.json` (LEAP's
+format), `leap2a.xml` (Leap2A), `index.html` with a page per qualification, per unit and per conversation and
+`style.css`, and `manifest.json` last: every other entry's size and SHA-256 and, for each signed-off unit, its
+seal and audit events with the proof that they belong to the signed chain.
 """
 
 import datetime
@@ -94,7 +95,8 @@ def write_portfolio_export(*, learner: User, out: BinaryIO, centre: Centre | Non
 
 def _write_files(writer: ZipStreamWriter, portfolio: Portfolio) -> dict:
     """Every stored file into the ZIP; what each became, by ("evidence", file id), ("voice", review id),
-    ("award", award id) (a list), ("certificate", certificate id), plus the verification addresses."""
+    ("message_file", message file id), ("award", award id) (a list), ("certificate", certificate id), plus the
+    verification addresses."""
     paths: dict = {}
     for record in portfolio.enrolments:
         for item in record.evidence:
@@ -105,6 +107,10 @@ def _write_files(writer: ZipStreamWriter, portfolio: Portfolio) -> dict:
                 if review.voice_feedback:
                     path = f"files/{record.ref}/feedback/review-{review.pk}{extension_of(review.voice_feedback.name)}"
                     paths[("voice", review.pk)] = writer.chunks(path, storage_chunks(review.voice_feedback))
+        for message in record.messages:
+            for stored in message.shown_files:
+                path = f"files/messages/{record.ref}/{message.pk}-{stored.pk}-{safe_name(stored.original_name)}"
+                paths[("message_file", stored.pk)] = writer.chunks(path, storage_chunks(stored.file))
     for award in portfolio.awards:
         paths[("award_url", award.pk)] = addresses.credential_url(award)
         if award.revoked_at is None:

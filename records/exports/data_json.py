@@ -41,8 +41,8 @@ def person(user: User | None) -> dict | None:
 
 
 def portfolio_document(portfolio: Portfolio, *, exported_at: datetime.datetime, paths: dict) -> dict:
-    """The data.json document. `paths` maps ("evidence", file id), ("voice", review id), ("award", id) and
-    ("certificate", id) to what the ZIP holds for them."""
+    """The data.json document. `paths` maps ("evidence", file id), ("voice", review id), ("message_file", id),
+    ("award", id) and ("certificate", id) to what the ZIP holds for them."""
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -72,6 +72,7 @@ def _enrolment(record: EnrolmentRecord, paths: dict) -> dict:
         "plans": [_plan(plan) for plan in record.plans],
         "units": [_unit(unit, record) for unit in record.units],
         "evidence": [_evidence(item, paths) for item in record.evidence],
+        "messages": [_message(message, paths) for message in record.messages],
     }
 
 
@@ -126,6 +127,43 @@ def _evidence(item, paths: dict) -> dict:
                    "content_type": f.content_type, "size": paths[("evidence", f.pk)]["size"],
                    "sha256": paths[("evidence", f.pk)]["sha256"]} for f in item.shown_files],
         "reviews": [_review(review, paths) for review in item.shown_reviews],
+        "witness_statements": [_statement(statement) for statement in item.shown_statements],
+    }
+
+
+# How a witness statement reached LEAP: the witness used the single-use link emailed to them, without an account.
+BY_EMAILED_LINK = "emailed_link"
+
+
+def _statement(statement) -> dict:
+    """The witness's name, role and relationship, what they wrote and signed; not their email address, IP address
+    or browser (their own personal data, kept at the centre)."""
+    return {
+        "witness": {"name": statement.request.name, "role": statement.role or statement.request.role},
+        "relationship": statement.relationship,
+        "text": statement.text,
+        "criteria": [{"unit": c.unit.code, "number": c.number} for c in statement.shown_criteria],
+        "observed_from": when(statement.observed_from),
+        "observed_to": when(statement.observed_to),
+        "signed_name": statement.typed_name,
+        "declaration": statement.declaration,
+        "requested_at": when(statement.request.created_at),
+        "submitted_at": when(statement.submitted_at),
+        "received_by": BY_EMAILED_LINK,
+    }
+
+
+def _message(message, paths: dict) -> dict:
+    criterion = message.criterion
+    return {
+        "author": {"name": message.author.get_full_name() or message.author.email, "role": message.author_role},
+        "sent_at": when(message.created_at),
+        "text": message.text,
+        "about_evidence": evidence_ref(message.evidence_id) if message.evidence_id else None,
+        "about_criterion": {"unit": criterion.unit.code, "number": criterion.number} if criterion else None,
+        "files": [{"path": paths[("message_file", f.pk)]["path"], "name": f.original_name, "role": f.role,
+                   "content_type": f.content_type, "size": paths[("message_file", f.pk)]["size"],
+                   "sha256": paths[("message_file", f.pk)]["sha256"]} for f in message.shown_files],
     }
 
 

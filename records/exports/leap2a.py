@@ -7,6 +7,10 @@ importer (htdocs/import/leap/lib.php) reads.
 - each evidence item: one `leap2:entry`, its reflection as the content, `leap2:is_evidence_of` every criterion it
   claims, `leap2:is_part_of` its units, its files as `<link rel="enclosure" href="files/...">`;
 - each decided review: a `leap2:entry` authored by the assessor, `leap2:reflects_on` the evidence;
+- each witness statement: a `leap2:entry` authored by the witness (their name only, not their email address),
+  `leap2:reflects_on` the evidence and `leap2:is_evidence_of` the criteria it covers;
+- messages are not in the feed: Leap2A has no conversation type worth mapping them to (they are in data.json and
+  on the conversation pages);
 - assessment plans: `leap2:plan`; badges and certificates: `leap2:achievement` with their files as enclosures.
 """
 
@@ -46,12 +50,15 @@ class Feed:
         return f"portfolio:{local}"
 
     def entry(self, local: str, kind: str, title: str, *, content: str = "", updated=None, author=None,
-              selection: str | None = None) -> ET.Element:
+              selection: str | None = None, author_name: str = "") -> ET.Element:
+        """author: a user (name and email); author_name: someone without an account (name only)."""
         entry = ET.SubElement(self.root, _tag("", "entry"))
         ET.SubElement(entry, _tag("", "title")).text = title or local
         ET.SubElement(entry, _tag("", "id")).text = self.id(local)
         if author is not None:
             self._author(entry, author.get_full_name(), author.email)
+        elif author_name:
+            self._author(entry, author_name, "")
         ET.SubElement(entry, _tag("", "updated")).text = updated.isoformat() if updated else self.exported_at
         ET.SubElement(entry, _tag("", "content"), type="text").text = content
         ET.SubElement(entry, _tag("rdf", "type"), {_tag("rdf", "resource"): f"leap2:{kind}"})
@@ -67,7 +74,8 @@ class Feed:
     def _author(parent: ET.Element, name: str, email: str) -> None:
         author = ET.SubElement(parent, _tag("", "author"))
         ET.SubElement(author, _tag("", "name")).text = name or email
-        ET.SubElement(author, _tag("", "email")).text = email
+        if email:
+            ET.SubElement(author, _tag("", "email")).text = email
 
     def xml(self) -> str:
         declared = "".join(f" xmlns{':' + prefix if prefix else ''}={quoteattr(uri)}"
@@ -170,3 +178,12 @@ def _evidence(feed: Feed, record: EnrolmentRecord, item, unit_ids: dict, paths: 
         if voice:
             feed.link(feedback, "enclosure", voice["path"], type=review.voice_feedback_type or "audio/webm",
                       length=str(voice["size"]))
+    for statement in item.shown_statements:
+        testimony = feed.entry(f"witness-statement-{statement.pk}", "entry",
+                               f"Witness statement: {statement.request.name} ({statement.role})",
+                               content=f"{statement.text}\n\n{statement.relationship}. "
+                                       f"Signed: {statement.typed_name}",
+                               updated=statement.submitted_at, author_name=statement.request.name)
+        feed.link(testimony, "leap2:reflects_on", feed.id(local))
+        for criterion in (c for c in statement.shown_criteria if c.unit_id in unit_ids):
+            feed.link(testimony, "leap2:is_evidence_of", feed.id(_criterion_id(record, criterion.pk)))

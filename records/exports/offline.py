@@ -1,13 +1,16 @@
-"""The export's pages, browsable offline: index.html, one page per qualification (enrolment) and one per unit,
-linked to each other and to the files in the ZIP; one stylesheet of their own, no script, nothing fetched.
-Django's templates escape every piece of user content."""
+"""The export's pages, browsable offline: index.html, one page per qualification (enrolment), one per unit and one
+per conversation (an enrolment's messages), linked to each other and to the files in the ZIP; one stylesheet of
+their own, no script, nothing fetched. Django's templates escape every piece of user content."""
 
 from collections.abc import Iterator
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
-from .portfolio import EnrolmentRecord, Portfolio, UnitRecord, evidence_ref
+from community.conversations.selectors import PARTICIPANT_ROLES
+
+from .portfolio import STAFF, EnrolmentRecord, Portfolio, UnitRecord, evidence_ref
 
 TEMPLATES = "records/exports/offline/"
 STYLE = """body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#1a1a1a}
@@ -15,7 +18,10 @@ nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin-bottom:1rem}a{color:#0b57
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;padding:.3rem .5rem;
 text-align:left;vertical-align:top}th{background:#f2f2f2}h1,h2,h3,h4{line-height:1.2}
 .evidence{border-top:2px solid #ddd;padding-top:.5rem;margin-top:1rem}.review{background:#f6f8fa;padding:.5rem 1rem;
-margin:.5rem 0}.note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5rem 1rem}.muted{color:#555}
+margin:.5rem 0}.witness{background:#eef6ee;padding:.5rem 1rem;margin:.5rem 0}
+.message{border-left:4px solid #ccc;padding:.25rem 1rem;margin:.75rem 0}.message.mine{border-left-color:#0b57d0}
+audio{display:block;max-width:100%}
+.note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5rem 1rem}.muted{color:#555}
 @media (max-width:40rem){table{display:block;overflow-x:auto}}
 """
 
@@ -26,6 +32,13 @@ def qualification_page(record: EnrolmentRecord) -> str:
 
 def unit_page(record: EnrolmentRecord, unit: UnitRecord) -> str:
     return f"units/{record.ref}-{unit.unit.pk}.html"
+
+
+def conversation_page(record: EnrolmentRecord) -> str:
+    return f"conversations/{record.ref}.html"
+
+
+ROLE_LABELS = {**PARTICIPANT_ROLES, STAFF: _("Staff")}
 
 
 def pages(portfolio: Portfolio, *, exported_at, paths: dict) -> Iterator[tuple[str, str]]:
@@ -45,7 +58,11 @@ def pages(portfolio: Portfolio, *, exported_at, paths: dict) -> Iterator[tuple[s
                 **context, "unit": unit, "qualification_page": f"../{qualification_page(record)}",
                 **_unit_evidence(unit, evidence, by_ref)})
         yield qualification_page(record), render_to_string(TEMPLATES + "qualification.html", {
-            **context, "units": units, "plans": record.plans, "evidence": evidence})
+            **context, "units": units, "plans": record.plans, "evidence": evidence,
+            "conversation_page": f"../{conversation_page(record)}", "message_count": len(record.messages)})
+        yield conversation_page(record), render_to_string(TEMPLATES + "conversation.html", {
+            **context, "qualification_page": f"../{qualification_page(record)}",
+            "messages": [_message(record, message, paths) for message in record.messages]})
     yield "index.html", render_to_string(TEMPLATES + "index.html", {
         **base, "centre": portfolio.centre,
         "enrolments": [{"record": r, "path": qualification_page(r)} for r in portfolio.enrolments],
@@ -60,7 +77,7 @@ def _evidence(record: EnrolmentRecord, item, paths: dict) -> dict:
     for review in item.shown_reviews:
         review.voice_path = (paths.get(("voice", review.pk)) or {}).get("path")
     return {
-        "ref": evidence_ref(item), "item": item, "reviews": item.shown_reviews,
+        "ref": evidence_ref(item), "item": item, "reviews": item.shown_reviews, "statements": item.shown_statements,
         "unit_ids": {claim.unit_id for claim in item.shown_claims},
         "criteria": [{"unit": claim.unit.code, "number": claim.criterion.number,
                       "path": f"{unit_page(record, units[claim.unit_id])}#criterion-{claim.criterion_id}"
@@ -68,6 +85,18 @@ def _evidence(record: EnrolmentRecord, item, paths: dict) -> dict:
                      for claim in item.shown_claims],
         "files": [{"path": paths[("evidence", f.pk)]["path"], "name": f.original_name, "size": f.size}
                   for f in item.shown_files],
+    }
+
+
+def _message(record: EnrolmentRecord, message, paths: dict) -> dict:
+    return {
+        "message": message, "author": message.author.get_full_name() or message.author.email,
+        "role": ROLE_LABELS.get(message.author_role, ROLE_LABELS[STAFF]),
+        "mine": message.author_id == record.enrolment.learner_id,
+        "evidence_path": f"../{qualification_page(record)}#{evidence_ref(message.evidence_id)}"
+        if message.evidence_id else None,
+        "files": [{"path": paths[("message_file", f.pk)]["path"], "name": f.original_name, "size": f.size,
+                   "voice": f.role == f.Role.VOICE, "content_type": f.content_type} for f in message.shown_files],
     }
 
 

@@ -1,6 +1,7 @@
 """What a portfolio export holds, read once per build: the learner's enrolments (all of them, or one centre's),
-each with its units, criteria met, sign-offs, assessment plans, evidence, files and decided reviews; their badges
-and certificates. A fixed number of queries per enrolment, whatever its size."""
+each with its units, criteria met, sign-offs, assessment plans, evidence, files, decided reviews and witness
+statements, and its conversation (messages with their voice notes and attachments); their badges and certificates.
+A fixed number of queries per enrolment, whatever its size."""
 
 from dataclasses import dataclass, field
 
@@ -10,6 +11,9 @@ from accounts.models import User
 from assessment.models import CriterionDecision, Review, UnitSignOff
 from badges.models import Award, Certificate
 from centres.models import Centre
+from community.conversations.models import Message, MessageFile
+from community.conversations.selectors import participants_of
+from community.witness.models import WitnessStatement
 from portfolios.models import (
     AchievedCriterion,
     AssessmentPlan,
@@ -55,7 +59,8 @@ class EnrolmentRecord:
     enrolment: Enrolment
     units: list[UnitRecord]
     plans: list[AssessmentPlan]  # newest version first, each with `.shown_items`
-    evidence: list[Evidence]  # each with `.shown_files`, `.shown_claims`, `.shown_reviews`
+    evidence: list[Evidence]  # each with `.shown_files`, `.shown_claims`, `.shown_reviews`, `.shown_statements`
+    messages: list[Message] = field(default_factory=list)  # oldest first, each with `.shown_files`, `.author_role`
 
     @property
     def ref(self) -> str:
@@ -96,7 +101,7 @@ def learner_enrolments(learner: User, centre: Centre | None) -> QuerySet[Enrolme
     enrolments = Enrolment.objects.filter(learner=learner)
     if centre is not None:
         enrolments = enrolments.filter(centre=centre)
-    return (enrolments.select_related("centre", "assessor", "version__qualification")
+    return (enrolments.select_related("centre", "learner", "assessor", "version__qualification")
             .order_by("start_date", "pk"))
 
 
@@ -114,7 +119,8 @@ def portfolio_of(learner: User, centre: Centre | None = None) -> Portfolio:
 
 
 def enrolment_record(enrolment: Enrolment) -> EnrolmentRecord:
-    """One enrolment as the export holds it, in nine queries whatever its size."""
+    """One enrolment as the export holds it, in a fixed number of queries whatever its size (the statements and
+    the conversation add at most five)."""
     units = list(EnrolmentUnit.objects.filter(enrolment=enrolment).select_related("unit")
                  .order_by("unit__position", "unit__pk"))
     criteria: dict[int, list[AssessmentCriterion]] = {}
@@ -132,7 +138,8 @@ def enrolment_record(enrolment: Enrolment) -> EnrolmentRecord:
     plans = list(AssessmentPlan.objects.filter(enrolment=enrolment).prefetch_related(
         Prefetch("items", queryset=PlanItem.objects.prefetch_related("units", "criteria")
                  .order_by("position", "target_date", "pk"), to_attr="shown_items")).order_by("-number"))
-    return EnrolmentRecord(enrolment=enrolment, units=records, plans=plans, evidence=_evidence(enrolment))
+    return EnrolmentRecord(enrolment=enrolment, units=records, plans=plans, evidence=_evidence(enrolment),
+                           messages=_messages(enrolment))
 
 
 def _evidence(enrolment: Enrolment) -> list[Evidence]:
@@ -148,10 +155,41 @@ def _evidence(enrolment: Enrolment) -> list[Evidence]:
                                                queryset=_claims()),
                                       Prefetch("submissions__review", queryset=reviews))
                     .order_by("created_at", "pk"))
+    statements: dict[int, list[WitnessStatement]] = {}
+    for statement in _statements(enrolment):
+        statements.setdefault(statement.request.evidence_id, []).append(statement)
     for item in evidence:
         item.shown_reviews = sorted((s.review for s in item.submissions.all() if _decided_review(s)),
                                     key=lambda r: (r.decided_at, r.pk))
+        item.shown_statements = statements.get(item.pk, [])
     return evidence
+
+
+def _statements(enrolment: Enrolment) -> QuerySet[WitnessStatement]:
+    """The witness statements received about the enrolment's evidence, oldest first, with the criteria each
+    covers (two queries)."""
+    criteria = AssessmentCriterion.objects.select_related("unit").order_by("unit__position", "position", "pk")
+    return (WitnessStatement.objects.filter(request__evidence__enrolment=enrolment).select_related("request")
+            .prefetch_related(Prefetch("criteria", queryset=criteria, to_attr="shown_criteria"))
+            .order_by("submitted_at", "pk"))
+
+
+STAFF = "staff"  # a message's author who no longer takes part (a former assessor, say)
+
+
+def _messages(enrolment: Enrolment) -> list[Message]:
+    """The enrolment's conversation, oldest first, each message with its files and its author's part in the
+    conversation (`author_role`: learner, assessor, countersigner, moderator or staff). Three queries."""
+    files = MessageFile.objects.exclude(file="").order_by("role", "pk")
+    messages = list(Message.objects.filter(conversation__enrolment=enrolment)
+                    .select_related("author", "evidence", "criterion__unit")
+                    .prefetch_related(Prefetch("files", queryset=files, to_attr="shown_files"))
+                    .order_by("created_at", "pk"))
+    if messages:
+        roles = {p.user.pk: p.role for p in participants_of(enrolment)}
+        for message in messages:
+            message.author_role = roles.get(message.author_id, STAFF)
+    return messages
 
 
 def _claims() -> QuerySet[EvidenceCriterion]:

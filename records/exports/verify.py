@@ -91,15 +91,29 @@ def _check_data(zf: zipfile.ZipFile, hashes: dict[str, str], check: ExportCheck)
         return {}
     check.problems.extend(f"data.json: {problem}" for problem in schema_problems(document))
     for enrolment in document.get("enrolments", []) if isinstance(document, dict) else []:
-        for item in enrolment.get("evidence", []) if isinstance(enrolment, dict) else []:
-            for file in item.get("files", []) if isinstance(item, dict) else []:
-                path = file.get("path") if isinstance(file, dict) else None
-                if path not in hashes:
-                    check.problems.append(f"data.json: {item.get('ref')} names {path}, which the ZIP does not hold")
-                elif hashes[path] and hashes[path] != file.get("sha256"):
-                    check.problems.append(f"data.json: {item.get('ref')}: the SHA-256 of {path} differs from "
-                                          "the file's")
+        if not isinstance(enrolment, dict):
+            continue
+        for item in _listed(enrolment.get("evidence")):
+            if isinstance(item, dict):
+                _check_named_files(item.get("files", []), str(item.get("ref")), hashes, check)
+        for n, message in enumerate(_listed(enrolment.get("messages"))):
+            if isinstance(message, dict):
+                _check_named_files(message.get("files", []), f"{enrolment.get('ref')} message {n + 1}", hashes, check)
     return document if isinstance(document, dict) else {}
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _check_named_files(files, where: str, hashes: dict[str, str], check: ExportCheck) -> None:
+    """The files data.json names (an evidence item's, a message's) are in the ZIP, with the hashes it gives."""
+    for file in _listed(files):
+        path = file.get("path") if isinstance(file, dict) else None
+        if path not in hashes:
+            check.problems.append(f"data.json: {where} names {path}, which the ZIP does not hold")
+        elif hashes[path] and hashes[path] != file.get("sha256"):
+            check.problems.append(f"data.json: {where}: the SHA-256 of {path} differs from the file's")
 
 
 # --- The audit chains ----------------------------------------------------------------------------------------

@@ -1,8 +1,12 @@
 """An erasure request: what is erased now, what is kept (and why, and until when), and the steps that do it.
 
 What no rule requires goes now: draft evidence never submitted (its files, photos and reflections), the text of
-withdrawn submissions, the account's contact and sign-in details (the account is closed), the sharing settings,
-the notification history, and every kind of record whose retention has already ended (`destroy_records`). What a
+withdrawn submissions, what the person wrote in the centre's groups (their peer comments and board posts, which
+leave a "removed by the author" line so that threads stay readable, and the words of their reports), their
+shares with a group (withdrawn), the account's contact and sign-in details (the account is closed), the sharing
+settings, the notification history, and every kind of record whose retention has already ended
+(`destroy_records`). Messages with staff and witness statements are part of the assessment record: they are kept
+with the decisions and feedback, and with the evidence, and go when those kinds' rule allows. What a
 retention rule requires stays, with the learner shown by a pseudonym wherever staff look (their account's names
 and email are replaced), until the retention run destroys it when due.
 
@@ -29,6 +33,10 @@ from audit.models import AuditEvent, object_type_of
 from audit.services import audit_erase_content, audit_record, chain_key_for
 from badges.models import Award, PublicNameChoice, Showcase
 from centres.models import Membership
+from community.conversations.models import Message
+from community.groups.models import Post, PostAttachment, Thread
+from community.sharing.models import PeerComment, Report, SharedItem
+from community.witness.models import WitnessStatement
 from moderation.models import CoMarkingExercise
 from notifications.models import Notification
 from portfolios.models import AssessmentPlan, Enrolment, Evidence, EvidenceFile, EvidenceSubmission
@@ -106,19 +114,65 @@ def _elsewhere(request: DataRequest) -> bool:
             or Enrolment.objects.filter(learner=person).exclude(centre=centre).exists() or person.is_staff)
 
 
+def _included(request: DataRequest) -> dict[str, set[int]]:
+    """The enrolments whose record includes messages with staff (kept with the decisions and feedback) or witness
+    statements (kept with the evidence): per kind, the enrolment ids (2 queries)."""
+    enrolments = Enrolment.objects.filter(learner=request.subject, centre=request.centre).values("pk")
+    return {
+        Kind.DECISIONS: set(Message.objects.filter(conversation__enrolment__in=enrolments)
+                            .values_list("conversation__enrolment_id", flat=True).distinct()),
+        Kind.EVIDENCE_FILES: set(WitnessStatement.objects.filter(request__evidence__enrolment__in=enrolments)
+                                 .values_list("request__evidence__enrolment_id", flat=True).distinct()),
+    }
+
+
+def _kind_label(kind: str, enrolment_id: int | None, included: dict[str, set[int]]) -> str:
+    label = str(Kind(kind).label)
+    if enrolment_id in included.get(kind, ()):
+        words = (_("including messages with staff") if kind == Kind.DECISIONS
+                 else _("including witness statements"))
+        return _("%(kind)s, %(including)s") % {"kind": label, "including": words}
+    return label
+
+
 def _kind_rows(request: DataRequest, today: datetime.date) -> list[PlanRow]:
     titles = {pk: _("%(code)s %(title)s, started %(start)s") % {"code": code, "title": title, "start": _date(start)}
               for pk, code, title, start in Enrolment.objects.filter(learner=request.subject, centre=request.centre)
               .values_list("pk", "version__qualification__code", "version__title", "start_date")}
+    included = _included(request)
     rows = []
     for row in retention_schedule(learner=request.subject, centre=request.centre, today=today):
         scope = titles.get(row.enrolment_id, "") if row.enrolment_id else ""
         erase = row.due
         reason = (_("its retention period ended on %(date)s") % {"date": _date(row.keep_until)} if erase
                   else row.reason)
-        rows.append(PlanRow(key=f"kind:{row.kind}:{row.enrolment_id or '-'}", label=str(Kind(row.kind).label),
+        rows.append(PlanRow(key=f"kind:{row.kind}:{row.enrolment_id or '-'}",
+                            label=_kind_label(row.kind, row.enrolment_id, included),
                             scope=scope, erase=erase, until=None if erase else row.keep_until, reason=reason))
     return rows
+
+
+# What the person wrote or shared in the centre's cohort groups: no rule requires any of it.
+
+def _comments(request: DataRequest):
+    """Their peer comments on items shared in the centre's groups whose text is still held (a removed comment
+    keeps its text until erased)."""
+    return PeerComment.objects.filter(author=request.subject, item__group__centre=request.centre).exclude(text="")
+
+
+def _posts(request: DataRequest):
+    """Their board posts in the centre's groups not yet removed (a removed post holds no text and no file)."""
+    return Post.objects.filter(author=request.subject, thread__group__centre=request.centre).filter(
+        Q(removed="") | ~Q(body=""))
+
+
+def _shares(request: DataRequest):
+    return SharedItem.objects.filter(owner=request.subject, group__centre=request.centre, withdrawn_at__isnull=True)
+
+
+def _reports(request: DataRequest):
+    """Their reports of a comment or a post at the centre that hold words of theirs."""
+    return Report.objects.filter(reporter=request.subject, centre=request.centre).exclude(detail="")
 
 
 def erasure_plan(request: DataRequest, *, today: datetime.date | None = None) -> ErasurePlan:
@@ -131,6 +185,11 @@ def erasure_plan(request: DataRequest, *, today: datetime.date | None = None) ->
                 None, no_rule, drafts.count()),
         PlanRow("withdrawn", _("Withdrawn submissions (their text)"), "", True, None, no_rule,
                 _withdrawn(request).count()),
+        PlanRow("community", _("Peer comments and board posts"), "", True, None, no_rule,
+                _comments(request).count() + _posts(request).count()),
+        PlanRow("shares", _("Shared items"), "", True, None, no_rule, _shares(request).count()),
+        PlanRow("reports", _("What they wrote in reports of comments and posts"), "", True, None, no_rule,
+                _reports(request).count()),
         PlanRow("sharing", _("Showcase and sharing settings"), "", True, None, no_rule),
         PlanRow("notifications", _("Notification history"), "", True, None, no_rule,
                 Notification.objects.filter(user=request.subject).count()),
@@ -188,7 +247,8 @@ def grouped(rows: list[PlanRow]) -> list[RowGroup]:
 
 # --- The steps -------------------------------------------------------------------------------------------------
 
-Step = Callable[[DataRequest, User], int]
+# A step returns how many things it erased, or that and the ids of what it changed (kept in its audit event).
+Step = Callable[[DataRequest, User], int | tuple[int, dict[str, list[int]]]]
 
 
 def run_step(request: DataRequest, actor: User, code: str, step: Step) -> None:
@@ -198,11 +258,12 @@ def run_step(request: DataRequest, actor: User, code: str, step: Step) -> None:
         steps = locked.erasure.setdefault("steps", {})
         if code in steps:
             return
-        count = step(locked, actor)
+        done = step(locked, actor)
+        count, ids = done if isinstance(done, tuple) else (done, None)
         steps[code] = {"at": timezone.now().isoformat(), "count": count}
         DataRequest.objects.filter(pk=locked.pk).update(erasure=locked.erasure)
         audit_record(action="data_request.erasure_step", actor=actor, centre=locked.centre, target=locked,
-                     data={"step": code, "count": count})
+                     data={"step": code, "count": count, **({"ids": ids} if ids is not None else {})})
     request.erasure = locked.erasure
 
 
@@ -248,6 +309,79 @@ def erase_sharing(request: DataRequest, actor: User) -> int:
     for award in awards:
         award.public_evidence.clear()
     return count + awards.update(show_name_publicly=False, in_showcase=False)
+
+
+def erase_comments(request: DataRequest, actor: User) -> tuple[int, dict]:
+    """Their peer comments: the text goes, the row stays as a "Removed by the author" line (a comment a moderator
+    or the owner removed before keeps that line) so that the item's thread still reads; no longer shown to an
+    assessor."""
+    comments = list(_comments(request).select_for_update(of=("self",)))
+    now = timezone.now()
+    for comment in comments:
+        comment.text, comment.include_for_assessor = "", False
+        if not comment.is_removed:
+            comment.status, comment.removed_by_role = PeerComment.Status.REMOVED, PeerComment.RemovedBy.AUTHOR
+            comment.removed_by, comment.removed_at = actor, now
+    PeerComment.objects.bulk_update(comments, ["text", "include_for_assessor", "status", "removed_by_role",
+                                               "removed_by", "removed_at"])
+    return len(comments), {"comments": [c.pk for c in comments]}
+
+
+def erase_posts(request: DataRequest, actor: User) -> tuple[int, dict]:
+    """Their board posts: the text and the attachments (rows, and files from storage once committed) go, the post
+    stays as a "removed by the author" line; the threads they started lose their title."""
+    posts = list(_posts(request).select_for_update(of=("self",)))
+    attachments = list(PostAttachment.objects.filter(post__in=posts).order_by("pk"))
+    stored = [a.file.name for a in attachments if a.file.name]
+    now = timezone.now()
+    for post in posts:
+        post.body = ""
+        if not post.removed:
+            post.removed, post.removed_at, post.removed_by = Post.Removal.AUTHOR, now, actor
+    Post.objects.bulk_update(posts, ["body", "removed", "removed_at", "removed_by"])
+    PostAttachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
+    threads = list(Thread.objects.filter(author=request.subject, group__centre=request.centre)
+                   .values_list("pk", flat=True))
+    Thread.objects.filter(pk__in=threads).update(title=_("Title removed at the author's request"))
+    storage = PostAttachment._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in stored])
+    return len(posts), {"posts": [p.pk for p in posts], "attachments": [a.pk for a in attachments],
+                        "threads": threads}
+
+
+def erase_shares(request: DataRequest, actor: User) -> tuple[int, dict]:
+    """Their shares with the centre's groups are withdrawn: the groups see the items, and their comments, no more."""
+    items = list(_shares(request).select_for_update(of=("self",)).values_list("pk", flat=True))
+    SharedItem.objects.filter(pk__in=items).update(withdrawn_at=timezone.now())
+    return len(items), {"items": items}
+
+
+def erase_reports(request: DataRequest, actor: User) -> tuple[int, dict]:
+    """The words they added to their reports (the reason chosen from the list, and the outcome, stay)."""
+    reports = list(_reports(request).select_for_update().values_list("pk", flat=True))
+    Report.objects.filter(pk__in=reports).update(detail="")
+    return len(reports), {"reports": reports}
+
+
+def erase_community_events(request: DataRequest, actor: User) -> int:
+    """The content of the audit events about what they wrote or shared in the centre's groups (their comments,
+    posts, threads, shares, reports) and of their own acts there."""
+    person, centre = request.subject, request.centre
+    objects = {
+        PeerComment: PeerComment.objects.filter(author=person, item__group__centre=centre),
+        Post: Post.objects.filter(author=person, thread__group__centre=centre),
+        Thread: Thread.objects.filter(author=person, group__centre=centre),
+        SharedItem: SharedItem.objects.filter(owner=person, group__centre=centre),
+        Report: Report.objects.filter(reporter=person, centre=centre),
+    }
+    about = Q(actor=person, action__startswith="sharing.") | Q(actor=person, action__startswith="group.")
+    for model, rows in objects.items():
+        about |= Q(object_type=object_type_of(model), object_id__in=[str(pk) for pk in rows.values_list("pk",
+                                                                                                     flat=True)])
+    events = list(AuditEvent.objects.filter(chain_key=chain_key_for(centre.pk)).filter(about)
+                  .filter(erased_at__isnull=True).exclude(content_digest=""))
+    _erase_events(events, request, actor)
+    return len(events)
 
 
 def erase_notifications(request: DataRequest, actor: User) -> int:
@@ -305,7 +439,9 @@ def erasure_steps_for(request: DataRequest) -> list[tuple[str, Step]]:
                 due.setdefault(kind, []).append(int(enrolment))
     steps: list[tuple[str, Step]] = [(f"destroy:{kind}", destroy_kind(kind, ids)) for kind, ids in sorted(
         due.items())]
-    return steps + [("drafts", erase_drafts), ("withdrawn", erase_withdrawn), ("sharing", erase_sharing),
+    return steps + [("drafts", erase_drafts), ("withdrawn", erase_withdrawn), ("comments", erase_comments),
+                    ("posts", erase_posts), ("shares", erase_shares), ("reports", erase_reports),
+                    ("community_events", erase_community_events), ("sharing", erase_sharing),
                     ("notifications", erase_notifications), ("account", close_account)]
 
 

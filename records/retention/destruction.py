@@ -5,10 +5,14 @@ What each kind destroys (the rows stay as skeletons: ids, dates, states, hashes)
 - evidence_files: the stored files and thumbnails of the learner's evidence (the rows keep size and SHA-256, and
   an empty file field: nothing to download); titles, reflections, places, file names and the names in
   declarations, of the evidence and of each submitted revision; the assessment plans' documents and notes and
-  the name the learner signed them with.
-- decisions: the assessor's written feedback, actions and voice feedback of each review. The decisions themselves
-  (criterion, met / not yet met, who, when) stay: they are the assessment record an awarding body asks for, and
-  carry no personal text.
+  the name the learner signed them with; the witness statements on the evidence (what the witness wrote, their
+  name, address, role and relationship, where they sent it from) and the requests that asked for them (the
+  witness's name, address, role, the message to them).
+- decisions: the assessor's written feedback, actions and voice feedback of each review, and the messages of the
+  enrolment's conversation (the learner's and their staff's: the text; the voice notes and attachments are deleted,
+  their SHA-256 kept on the message's tombstone). The decisions themselves (criterion, met / not yet met, who,
+  when) and the messages' rows (who, when, about what) stay: they are the assessment record an awarding body asks
+  for, and carry no personal text.
 - qa_records: what IQA and EQA wrote about the learner's work: sample feedback and snapshot, sample actions,
   observation notes, EQA judgement notes and comments on the enrolment.
 - audit_events: the content (actor label and data) of the events about the learner's enrolments and evidence,
@@ -43,6 +47,8 @@ from audit.services import audit_erase_content, audit_record
 from badges.models import Award, Certificate
 from badges.public.selectors import RECORD_DESTROYED_ACTION
 from centres.models import Membership
+from community.conversations.models import Message, MessageFile
+from community.witness.models import WitnessRequest, WitnessStatement
 from moderation.external.reports.models import EqaComment, EqaJudgement
 from moderation.models import Observation, Sample, SampleAction
 from portfolios.models import AssessmentPlan, Enrolment, Evidence, EvidenceFile, EvidenceSubmission, PlanItem
@@ -200,6 +206,26 @@ def _evidence_files(run: _Run) -> None:
     EvidenceSubmission.objects.bulk_update(submissions, ["title", "reflection", "declaration"])
     _redact_seals(run, evidence_ids={e.pk for e in evidence}, file_ids={f.pk for f in files})
     _plans(run)
+    _witness_statements(run)
+
+
+def _witness_statements(run: _Run) -> None:
+    """The witness requests on the enrolments' evidence and their statements: every text the witness or the
+    requester wrote, and the witness's address and browser; dates, status and criteria stay."""
+    done = run.already(object_type_of(WitnessRequest))
+    requests = [r for r in WitnessRequest.objects.filter(evidence__enrolment__in=run.enrolment_ids)
+                .select_related("evidence").order_by("pk") if str(r.pk) not in done]
+    for r in requests:
+        r.name = r.email = r.role = r.message = ""
+    WitnessRequest.objects.bulk_update(requests, ["name", "email", "role", "message"])
+    statements = list(WitnessStatement.objects.filter(request__in=requests))
+    for s in statements:
+        s.text = s.role = s.relationship = s.typed_name = s.email = s.user_agent = ""
+        s.ip_address = None
+    WitnessStatement.objects.bulk_update(statements, ["text", "role", "relationship", "typed_name", "email",
+                                                      "user_agent", "ip_address"])
+    for r in requests:
+        run.tombstone(r, enrolment_id=r.evidence.enrolment_id)
 
 
 def _plans(run: _Run) -> None:
@@ -237,6 +263,24 @@ def _decisions(run: _Run) -> None:
     for r in reviews:
         run.tombstone(r, enrolment_id=r.submission.evidence.enrolment_id)
     _redact_seals(run, review_ids={r.pk for r in reviews})
+    _messages(run)
+
+
+def _messages(run: _Run) -> None:
+    """The messages of the enrolments' conversations: the text cleared, the voice notes and attachments deleted
+    (rows and stored files; their SHA-256 stay on the message's tombstone)."""
+    done = run.already(object_type_of(Message))
+    messages = [m for m in Message.objects.filter(conversation__enrolment__in=run.enrolment_ids)
+                .select_related("conversation").order_by("pk") if str(m.pk) not in done]
+    files = list(MessageFile.objects.filter(message__in=messages).order_by("pk"))
+    by_message: dict[int, list[str]] = {}
+    for f in files:
+        by_message.setdefault(f.message_id, []).append(f.sha256)
+        run.delete_stored(f.file.name)
+    MessageFile.objects.filter(pk__in=[f.pk for f in files]).delete()
+    Message.objects.filter(pk__in=[m.pk for m in messages]).update(text="")
+    for m in messages:
+        run.tombstone(m, enrolment_id=m.conversation.enrolment_id, sha256s=by_message.get(m.pk, []))
 
 
 def _qa_records(run: _Run) -> None:

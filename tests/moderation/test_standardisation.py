@@ -180,7 +180,7 @@ def test_the_attendance_page_lists_every_assessor_fewest_first(personas, django_
     meeting(personas, held_on=datetime.date(2025, 9, 1), attendees=[personas.second_assessor])
     client = client_for(personas.moderator)
     client.get(reverse("iqa_attendance"))
-    with django_assert_num_queries(8) as few:  # with the navigation's samples due
+    with django_assert_num_queries(9) as few:  # with the navigation's samples due and unread messages
         page = client.get(reverse("iqa_attendance"), {"cycle": 2025})
     assert [(r.assessor, r.meetings) for r in page.context["rows"]] == [
         (personas.assessor, 0), (personas.second_assessor, 1)]
