@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,6 +67,19 @@ def stop_worker(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def running_worker(redis_url: str, var_dir: Path) -> Iterator[subprocess.Popen]:
+    """A `celery worker` on an empty queue, with this process's tasks sent to it through Redis, for the block."""
+    purge_broker(redis_url)
+    process = start_worker(redis_url, var_dir)
+    tasks = TasksToRedis(redis_url)
+    try:
+        yield process
+    finally:
+        tasks.restore()
+        stop_worker(process)
 
 
 class TasksToRedis:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from tests.conftest import client_for
 from tests.csv_data import cohort_csv
 
-from .celery_worker import TasksToRedis, purge_broker, start_worker, stop_worker, wait_for_messages
+from .celery_worker import running_worker, wait_for_messages
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
@@ -15,14 +15,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 @pytest.fixture
 def worker(redis_url, tmp_path):
     """Start `celery worker` on the default queue; send this process's tasks to it through Redis."""
-    purge_broker(redis_url)
-    process = start_worker(redis_url, tmp_path)
-    tasks = TasksToRedis(redis_url)
-    try:
+    with running_worker(redis_url, tmp_path) as process:
         yield tmp_path / "mail", process
-    finally:
-        tasks.restore()
-        stop_worker(process)
 
 
 def test_a_real_worker_delivers_500_welcome_emails_from_a_cohort_import(personas, worker):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from moderation.external.packs.builder import verify_pack
 from moderation.models import SamplePack
 from tests.conftest import client_for
-from tests.notifications.celery_worker import TasksToRedis, purge_broker, start_worker, stop_worker
+from tests.notifications.celery_worker import running_worker
 
 from .sample_pack_world import pack_world
 
@@ -25,14 +25,8 @@ def world(personas, settings, tmp_path):
 
 @pytest.fixture
 def worker(world, redis_url, tmp_path):
-    purge_broker(redis_url)
-    process = start_worker(redis_url, tmp_path)
-    tasks = TasksToRedis(redis_url)
-    try:
+    with running_worker(redis_url, tmp_path) as process:
         yield process
-    finally:
-        tasks.restore()
-        stop_worker(process)
 
 
 def wait_until_built(pack_id: int, process, timeout: float = 120) -> SamplePack:

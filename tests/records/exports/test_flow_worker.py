@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from records.exports.models import ExportRequest
 from tests.conftest import client_for
-from tests.notifications.celery_worker import TasksToRedis, purge_broker, start_worker, stop_worker, wait_for_messages
+from tests.notifications.celery_worker import running_worker, wait_for_messages
 
 from .flow_world import LINK, learner_with_work, sha256, streamed, zip_names
 
@@ -24,14 +24,8 @@ def world(personas, settings, tmp_path):
 
 @pytest.fixture
 def worker(world, redis_url, tmp_path):
-    purge_broker(redis_url)
-    process = start_worker(redis_url, tmp_path)
-    tasks = TasksToRedis(redis_url)
-    try:
+    with running_worker(redis_url, tmp_path) as process:
         yield process
-    finally:
-        tasks.restore()
-        stop_worker(process)
 
 
 def test_a_real_worker_builds_the_export_and_emails_the_link(personas, world, worker, tmp_path):
