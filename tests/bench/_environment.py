@@ -1,7 +1,8 @@
 """Point LEAP at a throwaway database before Django starts. Nothing here imports Django.
 
 Without DATABASE_URL the bench uses a fresh SQLite file in a temporary directory; with it (PostgreSQL)
-the bench drops and recreates a database named ``leap_bench`` on that server, whatever the URL names.
+the bench drops and recreates a database named ``leap_bench`` (or ``LEAP_BENCH_DATABASE``) on that server, whatever
+the URL names.
 Either way media, mail and the embedded secret key go to the temporary directory, never to ``var/``.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-BENCH_DATABASE = "leap_bench"
+BENCH_DATABASE = os.environ.get("LEAP_BENCH_DATABASE", "leap_bench")
 POSTGRES_SCHEMES = frozenset({"postgres", "postgresql", "pgsql", "psql"})
 
 

@@ -27,6 +27,7 @@ from ._insights import MI_LEARNERS, insights_rows
 from ._measure import Row, page_rows
 from ._packs import PACK_EVIDENCE_MB, PACK_LEARNERS, pack_rows
 from ._plans import PLAN_LEARNERS, plan_rows
+from ._throughput import throughput_rows
 from ._upload import UPLOAD_MB, upload_and_thumbnails
 
 User = get_user_model()
@@ -195,6 +196,7 @@ def caseload_pages(scenario: str) -> list[Row]:
 
 
 SCENARIOS: list[Scenario] = [
+    Scenario("throughput under gunicorn and wrk: framework overhead and signed-in pages", throughput_rows),
     Scenario("home pages, demo data", home_pages_demo),
     Scenario(f"home pages, {BULK_LEARNERS} learners", home_pages_many_learners),
     Scenario(f"caseload, {CASELOAD_LEARNERS} learners x {CASELOAD_UNITS} units x {CASELOAD_CRITERIA} criteria",

@@ -25,6 +25,9 @@ def setup_django() -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+    from django.core.cache import cache
+
+    cache.clear()  # sessions and cached memberships of an earlier run would not match this fresh database
 
 
 def run_scenarios(only: list[str]) -> list["Row"]:
