@@ -7,3 +7,11 @@ from portfolios.evidence.processing import evidence_file_process
              max_retries=6)
 def process_evidence_file(file_id: int) -> bool:
     return evidence_file_process(file_id=file_id)
+
+
+@shared_task(acks_late=True)
+def expire_pending_uploads() -> int:
+    """Hourly (Celery beat): direct uploads granted and never confirmed go, with whatever the browser sent."""
+    from portfolios.evidence.direct import pending_uploads_expire
+
+    return pending_uploads_expire()

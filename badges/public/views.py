@@ -3,6 +3,7 @@ learner's wallet where they choose what is shown."""
 
 from dataclasses import replace
 
+from allauth.core.internal.httpkit import get_client_ip
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -106,7 +107,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 def _over_verify_limit(request: HttpRequest) -> bool:
-    key = "badges:verify:" + request.META.get("REMOTE_ADDR", "")
+    key = "badges:verify:" + (get_client_ip(request) or "")  # the client behind the load balancer, not the balancer
     cache.add(key, 0, timeout=VERIFY_WINDOW)
     try:
         return cache.incr(key) > VERIFY_LIMIT

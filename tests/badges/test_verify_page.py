@@ -269,3 +269,15 @@ def test_the_baked_ob3_image_of_an_award_verifies(client, award):
     assert baked.baked_ob3, "the OB 3.0 image is baked"
     with baked.baked_ob3.open("rb") as f:
         assert result_of(verify(client, image=f.read())) == "valid"
+
+
+def test_the_limit_counts_the_client_behind_the_load_balancer(settings, db):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    balancer = {"REMOTE_ADDR": "10.0.0.2"}
+    first, second = Client(), Client()
+    for _ in range(30):
+        first.post("/badges/verify/", {"text": "x"}, HTTP_X_FORWARDED_FOR="192.0.2.10", **balancer)
+    assert first.post("/badges/verify/", {"text": "x"}, HTTP_X_FORWARDED_FOR="192.0.2.10",
+                      **balancer).status_code == 429
+    assert second.post("/badges/verify/", {"text": "x"}, HTTP_X_FORWARDED_FOR="192.0.2.11",
+                       **balancer).status_code == 200

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.signals import request_started
 from django.urls import reverse
@@ -22,6 +23,7 @@ from portfolios.evidence.direct import pending_uploads_expire
 from portfolios.evidence.files import MAX_ANY_UPLOAD_BYTES
 from portfolios.evidence.services import claimable_criteria, evidence_create, evidence_save_draft, evidence_submit
 from portfolios.models import EvidenceFile, PendingUpload
+from portfolios.tasks import expire_pending_uploads
 from tests.conftest import client_for
 from tests.portfolios.factories import make_enrolment, make_spec
 from tests.s3 import moto_server_fixture, production_s3_storage, s3_fixture  # noqa: F401
@@ -233,6 +235,19 @@ def test_expired_uploads_are_deleted_with_what_the_browser_sent(s3, personas, ev
     assert s3.keys() == [fresh["fields"]["key"]]
     assert PendingUpload.objects.count() == 2
     assert pending_uploads_expire(now=timezone.now() + datetime.timedelta(hours=2)) == 2
+    assert s3.keys() == [] and not PendingUpload.objects.exists()
+
+
+def test_beat_expires_pending_uploads_every_hour(s3, personas, evidence):
+    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == expire_pending_uploads.name)
+    assert entry["schedule"].minute == {35} and len(entry["schedule"].hour) == 24
+    client = client_for(personas.learner)
+    photo = jpeg()
+    granted = presign(client, evidence, "old.jpg", len(photo)).json()
+    send_to_s3(granted, photo, "old.jpg")
+    PendingUpload.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+
+    assert expire_pending_uploads.delay().get() == 1
     assert s3.keys() == [] and not PendingUpload.objects.exists()
 
 
