@@ -54,10 +54,14 @@ def bundled_contexts() -> dict[str, dict[str, Any]]:
 
 
 def document_loader(url: str, options: dict | None = None) -> dict[str, Any]:
-    """pyld ``documentLoader``: a RemoteDocument for a bundled context, :class:`UnknownContextError` otherwise."""
+    """pyld ``documentLoader``: a RemoteDocument for a bundled context, :class:`UnknownContextError` otherwise.
+
+    The "static" tag tells pyld the document never changes, so a shared context cache may keep it processed.
+    """
     return {
         "contentType": "application/ld+json",
         "contextUrl": None,
         "documentUrl": url,
         "document": bundled_context(url),
+        "tag": "static",
     }

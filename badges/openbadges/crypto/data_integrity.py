@@ -8,10 +8,15 @@ the ``proofValue``, multibase base58btc.
 Canonicalisation is strict, like the Digital Bazaar verifiers' "safe mode": a property the contexts do not
 define, a relative IRI, or a control character whose N-Quads escaping pyld writes differently from RDFC-1.0
 is refused instead of being silently dropped or hashed differently from other implementations.
+
+It is also quick, with the same output as pyld's plain pipeline (tests/badges/test_crypto_canonical_paths.py):
+the document is expanded once on its way to RDF, the bundled contexts stay processed between calls (scoped
+contexts too), and proof options of the usual shape are canonicalised from a template made once per context.
 """
 
-import copy
+import functools
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -51,17 +56,21 @@ def xsd_datetime(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _check_characters(value: Any) -> None:
+def _check_document(value: Any) -> None:
+    """Refuse control characters, and ``@import`` in a context: pyld merges the importing context into its copy of
+    the imported one, and that copy is the one the context cache shares between documents."""
     if isinstance(value, str):
         if _UNSTABLE_CHARACTERS.search(value):
             raise CanonicalisationError(f"control characters are not allowed in signed text: {value[:60]!r}")
     elif isinstance(value, dict):
+        if "@import" in value:
+            raise CanonicalisationError("a context with @import is not supported")
         for key, item in value.items():
-            _check_characters(key)
-            _check_characters(item)
+            _check_document(key)
+            _check_document(item)
     elif isinstance(value, list):
         for item in value:
-            _check_characters(item)
+            _check_document(item)
 
 
 def _check_iris(expanded: Any) -> None:
@@ -87,23 +96,73 @@ def _root_cause(error: BaseException) -> BaseException:
     return error
 
 
-def canonicalise(document: dict[str, Any]) -> str:
-    """The RDFC-1.0 canonical N-Quads of a JSON-LD document, using only the bundled contexts."""
-    _check_characters(document)
-    dropped: list[str | None] = []
+class _BoundedCache(dict):
+    """A cache kept across calls that empties itself when it grows past ``limit`` (a plain ``clear`` is safe
+    between threads)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if len(self) >= self.limit:
+            self.clear()
+        super().__setitem__(key, value)
+
+
+# pyld's shared cache of resolved contexts: the bundled contexts are fixed files, so each is processed once per
+# process. Inline contexts of documents being verified land here too, hence the bound.
+_RESOLVED_CONTEXTS = _BoundedCache(512)
+# Scoped contexts applied to an active context: (active context id, local context, flags) -> the new context.
+_SCOPED_CONTEXTS = _BoundedCache(4096)
+_PROCESSED = type(jsonld.freeze({}))  # the immutable mapping pyld makes of a processed context
+
+
+class _StrictProcessor(jsonld.JsonLdProcessor):
+    """pyld's processor, with two changes that leave its output alone.
+
+    - What would not be signed faithfully is refused as soon as the document is expanded, so canonicalising
+      expands it once: ``normalize`` goes to RDF through this ``expand``.
+    - A scoped context applied to an active context is remembered: pyld keeps the bundled contexts processed,
+      but works out a type-scoped context again on every node of that type (each Alignment, each Achievement).
+      Active contexts are immutable once processed and each has its own ``_uuid``; the local context is
+      matched by identity (it is part of a cached context), so an answer is reused only for the very same
+      inputs.
+    """
+
+    def __init__(self) -> None:
+        self.dropped: list[str | None] = []
+        super().__init__(on_property_dropped=self.dropped.append)
+
+    def expand(self, input_: Any, options: dict[str, Any]) -> list[Any]:
+        expanded = super().expand(input_, options)
+        if self.dropped:
+            raise CanonicalisationError(
+                f"a property is not defined by the document's @context, so it would not be signed ({self.dropped[0]})")
+        _check_iris(expanded)
+        return expanded
+
+    def _process_context(self, active_ctx, local_ctx, options, override_protected=False, propagate=True,
+                         validate_scoped=True, cycles=None):
+        uuid = active_ctx.get("_uuid") if isinstance(active_ctx, _PROCESSED) else None
+        key = (uuid, id(local_ctx), override_protected, propagate, validate_scoped)
+        if uuid is not None and (known := _SCOPED_CONTEXTS.get(key)) is not None and known[0] is local_ctx:
+            return known[1]
+        processed = super()._process_context(active_ctx, local_ctx, options, override_protected=override_protected,
+                                             propagate=propagate, validate_scoped=validate_scoped, cycles=cycles)
+        if uuid is not None and isinstance(processed, _PROCESSED):
+            _SCOPED_CONTEXTS[key] = (local_ctx, processed)
+        return processed
+
+
+def _normalise(document: dict[str, Any]) -> str:
     # base None keeps relative IRIs relative (pyld would resolve them against http://example.org/base/),
     # so that _check_iris can refuse them.
-    options = {"base": None, "documentLoader": document_loader,
-               "contextResolver": ContextResolver({}, document_loader)}
+    options = {"algorithm": "URDNA2015", "format": "application/n-quads", "base": None,
+               "documentLoader": document_loader,
+               "contextResolver": ContextResolver(_RESOLVED_CONTEXTS, document_loader)}
     try:
-        expanded = jsonld.expand(copy.deepcopy(document), options, on_property_dropped=dropped.append)
-        if dropped:
-            raise CanonicalisationError(
-                f"a property is not defined by the document's @context, so it would not be signed ({dropped[0]})")
-        _check_iris(expanded)
-        return jsonld.normalize(
-            expanded, {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": document_loader}
-        )
+        return _StrictProcessor().normalize(document, options)
     except CanonicalisationError:
         raise
     except Exception as error:  # pyld reports malformed input with JsonLdError, and sometimes with a KeyError
@@ -113,9 +172,73 @@ def canonicalise(document: dict[str, Any]) -> str:
         raise CanonicalisationError(f"JSON-LD processing failed: {cause!r}") from error
 
 
+def canonicalise(document: dict[str, Any]) -> str:
+    """The RDFC-1.0 canonical N-Quads of a JSON-LD document, using only the bundled contexts."""
+    _check_document(document)
+    return _normalise(document)
+
+
+# --- Proof options: the same N-Quads by a short path -------------------------------------------------------
+#
+# Proof options have a fixed shape: five terms, two of them constant. Under a given @context and purpose their
+# canonical form is the same N-Quads but for the values of created and verificationMethod, which RDFC-1.0 writes
+# as they are when they are an xsd:dateTime literal and an IRI with an authority (no compact IRI, no escaping).
+# So the full pipeline runs once per (@context, purpose) on placeholder values, and later proofs fill them in.
+# A context under which the placeholders do not come out as exactly that (another datatype, a plain string, more
+# than one blank node) gets no template, and its proofs take the full pipeline.
+
+_CREATED_PLACEHOLDER = "0001-01-01T00:00:00Z"
+_METHOD_PLACEHOLDER = "https://proof-options.invalid/verification-method"
+_AUTHORITY_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\x00-\x20<>\"{}|^`\\]*$")
+_XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+_PROOF_OPTION_KEYS = frozenset({"@context", "type", "cryptosuite", "created", "verificationMethod", "proofPurpose"})
+
+
+def _fill(template: str, created: str, method: str) -> str:
+    lines = template.replace(f'"{_CREATED_PLACEHOLDER}"^^', f'"{created}"^^').replace(
+        f"<{_METHOD_PLACEHOLDER}>", f"<{method}>").splitlines(keepends=True)
+    return "".join(sorted(lines))
+
+
+@functools.lru_cache(maxsize=64)
+def _proof_template(context_json: str, purpose: str) -> str | None:
+    """The canonical N-Quads of proof options under this context and purpose with placeholder values, or None."""
+    probe = {"@context": json.loads(context_json), "type": PROOF_TYPE, "cryptosuite": CRYPTOSUITE,
+             "created": _CREATED_PLACEHOLDER, "verificationMethod": _METHOD_PLACEHOLDER, "proofPurpose": purpose}
+    try:
+        template = canonicalise(probe)
+    except CanonicalisationError:
+        return None
+    created, method = f'"{_CREATED_PLACEHOLDER}"^^<{_XSD_DATETIME}>', f"<{_METHOD_PLACEHOLDER}>"
+    if template.count(_CREATED_PLACEHOLDER) != 1 or template.count(created) != 1 \
+            or template.count(_METHOD_PLACEHOLDER) != 1 or template.count(method) != 1:
+        return None
+    if set(re.findall(r"_:[A-Za-z0-9]+", template)) != {"_:c14n0"}:
+        return None
+    return template
+
+
+def _canonical_proof_options(options: dict[str, Any]) -> str | None:
+    """The canonical N-Quads of proof options of the usual shape by their template; None for any other shape."""
+    if options.keys() != _PROOF_OPTION_KEYS or options["type"] != PROOF_TYPE \
+            or options["cryptosuite"] != CRYPTOSUITE:
+        return None
+    created, method, purpose = options["created"], options["verificationMethod"], options["proofPurpose"]
+    if not (isinstance(created, str) and DATETIME_RE.fullmatch(created)
+            and isinstance(method, str) and _AUTHORITY_IRI.fullmatch(method) and isinstance(purpose, str)):
+        return None
+    try:
+        context_json = json.dumps(options["@context"], ensure_ascii=False)
+    except (TypeError, ValueError):
+        return None
+    template = _proof_template(context_json, purpose)
+    return None if template is None else _fill(template, created, method)
+
+
 def _hash_data(document: dict[str, Any], proof_options: dict[str, Any]) -> bytes:
     proof_config = {**proof_options, "@context": document["@context"]}
-    proof_config_hash = hashlib.sha256(canonicalise(proof_config).encode()).digest()
+    canonical_config = _canonical_proof_options(proof_config) or canonicalise(proof_config)
+    proof_config_hash = hashlib.sha256(canonical_config.encode()).digest()
     document_hash = hashlib.sha256(canonicalise(document).encode()).digest()
     return proof_config_hash + document_hash
 
