@@ -4,9 +4,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .pseudonyms import contact_hidden, hidden, pseudonym_of
+from .request_cache import forget_people
 
 
-class UserManager(BaseUserManager):
+class UserQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        # A bulk change bypasses the save signals: the people's cached rows are dropped here instead.
+        user_ids = list(self.values_list("pk", flat=True))
+        count = super().update(**kwargs)
+        forget_people(user_ids)
+        return count
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra):

@@ -6,10 +6,12 @@ knows of but whose role they lack answers 403.
 from collections.abc import Callable
 from functools import cached_property, wraps
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from accounts.access import mark_access, public, signed_in
+from accounts.request_cache import from_state, model_state, read_along_with_person, read_through
 
 from .models import STAFF_ROLES, Centre, Invitation, Membership, Role
 
@@ -18,6 +20,11 @@ __all__ = ["public", "signed_in", "role_required", "get_learner_for", "get_staff
            "get_centre_for_platform"]
 
 SESSION_CENTRE_KEY = "leap_centre_id"
+# The person's memberships in the shared cache (accounts.request_cache): read under the person's generation and the
+# centres' one, dropped by centres.receivers on any change of a membership, a centre or a learner's assessor.
+MEMBERSHIPS_CACHE = "memberships"
+CENTRES_GENERATION = "centres"
+read_along_with_person(MEMBERSHIPS_CACHE, shared=(CENTRES_GENERATION,))  # in the round trip that reads the user
 
 
 class LeapContext:
@@ -45,7 +52,7 @@ class LeapContext:
         """Every current membership, an external moderator's included whether or not a grant is in effect."""
         if not self.user.is_authenticated:
             return []
-        return list(Membership.objects.current().filter(user=self.user).select_related("centre", "assessor"))
+        return cached_memberships(self.user, fetched=getattr(self.request, "person_cache", None))
 
     @cached_property
     def grants(self) -> dict:
@@ -116,6 +123,33 @@ class LeapContext:
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+
+def cached_memberships(user, *, fetched=None) -> list[Membership]:
+    """The person's current memberships with their centre and (for a learner) assessor, from the shared cache.
+
+    The cache holds every membership not ended; whether one has expired is decided here, on each request."""
+    rows = read_through(MEMBERSHIPS_CACHE, user.pk, lambda: _membership_rows(user.pk), shared=(CENTRES_GENERATION,),
+                        fetched=fetched)
+    centres: dict[int, Centre] = {}
+    memberships = []
+    for membership_row, centre_row, assessor_row in rows:
+        membership = from_state(Membership, membership_row)
+        if not membership.is_current:
+            continue
+        membership.user = user
+        membership.centre = centres.get(membership.centre_id) or centres.setdefault(
+            membership.centre_id, from_state(Centre, centre_row))
+        if assessor_row is not None:
+            membership.assessor = from_state(get_user_model(), assessor_row)
+        memberships.append(membership)
+    return memberships
+
+
+def _membership_rows(user_id: int) -> list[tuple]:
+    memberships = Membership.objects.filter(user_id=user_id, ended_at__isnull=True).select_related("centre", "assessor")
+    return [(model_state(m), model_state(m.centre),
+             model_state(m.assessor, leave_out=("password",)) if m.assessor_id else None) for m in memberships]
 
 
 def role_required(*roles: str) -> Callable[[Callable], Callable]:

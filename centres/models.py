@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.request_cache import forget_people
+
 
 class Role(models.TextChoices):
     LEARNER = "learner", _("Learner")
@@ -63,6 +65,13 @@ class Centre(models.Model):
 
 
 class MembershipQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        # A bulk change bypasses the save signals: the people's cached memberships are dropped here instead.
+        user_ids = list(self.values_list("user_id", flat=True).distinct())
+        count = super().update(**kwargs)
+        forget_people(user_ids)
+        return count
+
     def current(self) -> "MembershipQuerySet":
         now = timezone.now()
         return self.filter(ended_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))

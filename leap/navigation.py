@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -196,9 +196,13 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated or getattr(request, "leap", None) is None:
         return {}
     nav = Navigation(request)
+    # Callables, worked out only by a page that shows them (a template calls them when it reads them).
+    return {"nav": nav, "iqa_open_action_count": nav.open_action_count, "theme_colour": partial(_theme_colour, request)}
+
+
+def _theme_colour(request: HttpRequest) -> str | None:
     centre = request.leap.centre
-    return {"nav": nav, "iqa_open_action_count": nav.open_action_count,
-            "theme_colour": header_colour(centre) if centre is not None else None}
+    return header_colour(centre) if centre is not None else None
 
 
 @signed_in

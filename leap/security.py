@@ -7,9 +7,12 @@ inline block marks it with ``nonce="{{ csp_nonce }}"``; the nonce is added to th
 
 import secrets
 from collections.abc import Callable
+from functools import cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
@@ -44,6 +47,22 @@ def s3_origins() -> list[str]:
 
 
 def content_security_policy(nonce: str | None = None) -> str:
+    return _policy_without_nonce() if nonce is None else _policy(nonce)
+
+
+@cache
+def _policy_without_nonce() -> str:
+    """Most pages use no nonce: their policy is the same for every request until the settings change."""
+    return _policy(None)
+
+
+@receiver(setting_changed)
+def _forget_policy(setting: str, **kwargs) -> None:
+    if setting in {"SITE_URL", "STORAGES", "S3_BUCKET"}:
+        _policy_without_nonce.cache_clear()
+
+
+def _policy(nonce: str | None) -> str:
     own = ["'self'"]
     site = _origin(settings.SITE_URL)  # absolute links (badge images) name the canonical origin
     if site:

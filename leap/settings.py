@@ -88,7 +88,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.CachedAuthenticationMiddleware",  # the signed-in person from the shared cache
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -193,6 +193,11 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+if not S3_BUCKET:
+    # Files arriving through the web process wait beside the media (same filesystem, outside the storage), so
+    # storing one is a rename rather than a second copy of every byte.
+    FILE_UPLOAD_TEMP_DIR = VAR_DIR / "uploading"
+    FILE_UPLOAD_TEMP_DIR.mkdir(mode=0o700, exist_ok=True)
 
 # --- Email -------------------------------------------------------------------------------------------
 EMAIL_URL = env.str("EMAIL_URL", default="")
@@ -245,6 +250,7 @@ CELERY_BEAT_SCHEDULE = {
     "retention-due-list": {"task": "records.retention.tasks.list_records_due", "schedule": crontab(hour=2, minute=30)},
     "witness-link-expiry": {"task": "community.witness.tasks.expire_witness_requests",
                             "schedule": crontab(hour=3, minute=55)},
+    "pending-uploads-expiry": {"task": "portfolios.tasks.expire_pending_uploads", "schedule": crontab(minute=35)},
 }
 
 # --- Accounts and sign-in (django-allauth) -----------------------------------------------------------
@@ -356,6 +362,10 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Behind a load balancer every request arrives from its address, so the per-IP sign-in limits would count all
+    # users as one client. Set this to the number of proxies in front that append to X-Forwarded-For (usually 1):
+    # the client is then the address the outermost of them added. 0 trusts the header from nobody.
+    ALLAUTH_TRUSTED_PROXY_COUNT = env.int("LEAP_TRUSTED_PROXY_COUNT", default=0)
 
 LOGGING = {
     "version": 1,

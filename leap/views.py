@@ -54,21 +54,20 @@ def home(request: HttpRequest) -> HttpResponse:
         context["iqa"] = iqa_selectors.moderator_dashboard(centre=centre, moderator=request.user)
     if leap.has(Role.LEARNER):
         context["learner_membership"] = leap.learner_membership
-        context["progress"] = _my_progress(request)
+        context["progress"] = badge_selectors.with_certificates(
+            portfolio_selectors.my_progress_summary(learner=request.user, centre=centre))
     return render(request, "home.html", context)
 
 
 def _headlines(request: HttpRequest, today) -> list:
     leap = request.leap
-    if leap.has(Role.CENTRE_ADMIN):
-        wanted = ADMIN_HEADLINES
-    elif leap.has(Role.MODERATOR):
-        wanted = insights_headlines.QUALITY
-    elif leap.has(Role.ASSESSOR):
-        wanted = ASSESSOR_HEADLINES
-    else:
-        return []
-    return insights_headlines.headlines(enrolments_for(request), wanted=wanted, today=today)
+    if leap.has(Role.CENTRE_ADMIN):  # the whole centre's figures: kept a few minutes (the page says when they were)
+        return insights_headlines.recent_headlines(enrolments_for(request), wanted=ADMIN_HEADLINES, today=today)
+    if leap.has(Role.MODERATOR):
+        return insights_headlines.headlines(enrolments_for(request), wanted=insights_headlines.QUALITY, today=today)
+    if leap.has(Role.ASSESSOR):  # their caseload's figures, kept the same few minutes (the page says so too)
+        return insights_headlines.recent_headlines(enrolments_for(request), wanted=ASSESSOR_HEADLINES, today=today)
+    return []
 
 
 def _assessor_home(request: HttpRequest) -> dict:
@@ -79,7 +78,7 @@ def _assessor_home(request: HttpRequest) -> dict:
     qualified = any(m.qualified for m in request.leap.memberships
                     if m.centre_id == centre.pk and m.role == Role.ASSESSOR)
     return {
-        "caseload": {"count": len(rows), "behind": sum(r.schedule.behind for r in rows), "recent": rows[:10]},
+        "caseload": {"count": len(rows), "behind": rows.behind, "recent": rows[:10]},
         "work": assessment_home.assessor_work(centre=centre, assessor=user, qualified=qualified),
         "counts": portfolio_selectors.assessor_counts(centre=centre, assessor=user),
         "iqa_actions": iqa_selectors.assessor_open_actions(centre=centre, assessor=user),

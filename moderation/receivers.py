@@ -11,6 +11,7 @@ from centres.models import Role
 from centres.services import invitation_accepted
 from notifications.services import notify
 
+from .external import grant_cache  # noqa: F401 (drops an external moderator's cached grants on change)
 from .external.services import eqa_grants_link
 from .models import Sample, SampleKind
 

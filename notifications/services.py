@@ -11,6 +11,7 @@ from accounts.models import User
 from .branding import email_brand
 from .delivery import SECRET, render_email
 from .models import Notification
+from .selectors import forget_unread
 from .tasks import send_notification_email
 
 logger = logging.getLogger(__name__)
@@ -94,4 +95,6 @@ def notification_mark_read(*, notification: Notification, actor: User) -> Notifi
 
 
 def notifications_mark_all_read(*, actor: User) -> int:
-    return Notification.objects.filter(user=actor).unread().update(read_at=timezone.now())
+    marked = Notification.objects.filter(user=actor).unread().update(read_at=timezone.now())
+    forget_unread([actor.pk])  # an update sends no signal
+    return marked

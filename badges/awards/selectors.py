@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet
 
 from badges.models import Award, BadgeClass, Certificate
 from centres.models import Centre, Membership, Role
-from portfolios.enrolments.selectors import EnrolmentProgress
+from portfolios.enrolments.selectors import EnrolmentProgress, EnrolmentSummary
 from portfolios.models import Evidence
 
 
@@ -61,3 +61,15 @@ def with_awards(progress: list[EnrolmentProgress]) -> list[EnrolmentProgress]:
         for unit in p.units:
             unit.badge = by_unit.get((p.enrolment.pk, unit.enrolment_unit.unit_id))
     return progress
+
+
+def with_certificates(summaries: list[EnrolmentSummary]) -> list[EnrolmentSummary]:
+    """The home's progress with each completed enrolment's certificate (the latest not revoked): one query, none
+    when no enrolment is completed (only a completed one shows its certificate)."""
+    completed = [s.enrolment.pk for s in summaries if s.completed]
+    if completed:
+        certificates = {c.enrolment_id: c for c in Certificate.objects.filter(
+            enrolment_id__in=completed, revoked_at__isnull=True).order_by("issued_on", "pk")}
+        for summary in summaries:
+            summary.certificate = certificates.get(summary.enrolment.pk)
+    return summaries

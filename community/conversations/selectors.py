@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.request_cache import forget_shared, read_through
 from assessment.models import Review
 from moderation.models import Sample
 from portfolios.models import Enrolment, Evidence
@@ -78,9 +79,21 @@ def unread_messages(*, user: User, centre) -> QuerySet[Message]:
             .exclude(author=user).alias(read_at=read_at_of(user)).filter(created_at__gt=F("read_at")))
 
 
+# Every unread count is read under one shared generation, replaced whenever anything it depends on changes: a
+# message, a read receipt, or who takes part (an enrolment's learner or assessor, a countersignature, a sample).
+# `receivers.py` replaces it on those models' saves and deletes; the services do after their bulk updates.
+UNREAD_GENERATION = "conversations"
+
+
 def unread_count(*, user: User, centre) -> int:
-    """The navigation's number: unread messages in all the person's conversations here. One query."""
-    return unread_messages(user=user, centre=centre).count()
+    """The navigation's number: unread messages in all the person's conversations here. One cache round trip
+    while nothing it depends on has changed, else one query."""
+    return read_through(f"unread_messages:{centre.pk}", user.pk,
+                        lambda: unread_messages(user=user, centre=centre).count(), shared=[UNREAD_GENERATION])
+
+
+def forget_unread_messages() -> None:
+    forget_shared(UNREAD_GENERATION)
 
 
 def conversations_of(*, user: User, centre) -> QuerySet[Conversation]:

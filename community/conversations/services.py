@@ -18,6 +18,7 @@ from audit.services import audit_record
 from centres.services import ServiceError
 from community.sharing.limits import check_rate
 from notifications.models import Notification
+from notifications.selectors import forget_unread
 from notifications.services import notify
 from portfolios.evidence.files import (
     HEIF_CONTENT_TYPES,
@@ -33,7 +34,7 @@ from portfolios.tasks import process_evidence_file
 from qualifications.models import AssessmentCriterion
 
 from .models import Conversation, ConversationRead, Message, MessageFile
-from .selectors import Participant, participants_of, referable_criteria, referable_evidence
+from .selectors import Participant, forget_unread_messages, participants_of, referable_criteria, referable_evidence
 
 MAX_ATTACHMENTS = 5
 
@@ -183,6 +184,7 @@ def _read_up_to(conversation: Conversation, user: User, moment) -> None:
     if not ConversationRead.objects.filter(conversation=conversation, user=user).update(last_read_at=moment):
         ConversationRead.objects.get_or_create(conversation=conversation, user=user,
                                                defaults={"last_read_at": moment})
+    forget_unread_messages()
 
 
 def conversation_mark_read(*, conversation: Conversation, actor: User) -> None:
@@ -196,6 +198,8 @@ def conversation_mark_read(*, conversation: Conversation, actor: User) -> None:
         Notification.objects.filter(user=actor, kind="message_received", read_at__isnull=True,
                                     url=reverse("conversation_detail", args=[conversation.enrolment_id])
                                     ).update(read_at=timezone.now())
+        forget_unread([actor.pk])  # updates send no signal: the bell's and the Chat tab's counts are read again
+        forget_unread_messages()
 
 
 def message_file_to_evidence(*, message_file: MessageFile, actor: User) -> Evidence:

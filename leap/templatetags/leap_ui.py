@@ -108,6 +108,21 @@ def status(kind: str, text: str, css: str = "") -> str:
     )
 
 
+@register.simple_tag
+def nav_link(item, tab: bool = False) -> str:
+    """One place of the navigation (`leap.navigation.NavItem`): in the top bar and menu with its full label, in the
+    learner's tab bar (`tab=True`) with its short one. Drawn here rather than by an included template: it is on
+    every page, many times."""
+    current = ' aria-current="page"' if item.current else ""
+    label = format_html("<span>{}</span>", item.short_label) if tab else format_html(
+        '<span class="nav-label">{}</span>', item.label)
+    count = item.count() if item.count else 0
+    badge = format_html('{}<span class="nav-count">{}<span class="visually-hidden"> {}</span></span>',
+                        "" if tab else " ", count, item.count_label) if count else ""
+    return format_html('<a href="{}"{}>{}{}{}</a>', item.url, mark_safe(current),  # noqa: S308 - a constant
+                       render_icon(item.icon), label, badge)
+
+
 @register.filter
 def file_icon(content_type_or_name: str) -> str:
     """The icon name for a file, from its content type (or, failing that, its name)."""

@@ -18,7 +18,8 @@ from centres.models import Role
 from moderation.models import EqaGrant
 
 from .blind import masking
-from .selectors import active_grants_for, grant_enrolments
+from .grant_cache import cached_active_grants_for
+from .selectors import grant_enrolments
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # What an external moderator may post in a grant's centre: their own account and session, and the EQA's own
@@ -45,7 +46,7 @@ class ExternalAccessMiddleware:
 
     def __call__(self, request):
         leap = request.leap
-        leap.grant_source = active_grants_for
+        leap.grant_source = cached_active_grants_for  # in effect per centre, from the shared cache
         leap.external_enrolments = grant_enrolments  # what the lower apps filter an EQA's reads by
         if not request.user.is_authenticated or not _is_external(leap):
             return self.get_response(request)

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.request_cache import forget_people
+
 MAX_GRANT_DAYS = 90
 DEFAULT_GRANT_DAYS = 14
 
@@ -24,6 +26,13 @@ def _pseudonym_key() -> str:
 
 
 class EqaGrantQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        # A bulk change bypasses the save signals: the moderators' cached grants are dropped here instead.
+        moderator_ids = list(self.values_list("moderator_id", flat=True).distinct())
+        count = super().update(**kwargs)
+        forget_people(moderator_ids)
+        return count
+
     def active(self, at: datetime.datetime | None = None) -> "EqaGrantQuerySet":
         at = at or timezone.now()
         return self.filter(revoked_at__isnull=True, moderator__isnull=False, starts_at__lte=at, expires_at__gt=at)

@@ -4,34 +4,55 @@ Each read runs a fixed number of queries, however many learners, units or criter
 """
 
 import datetime
+import functools
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.core.cache import cache
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portfolios.models import AchievedCriterion, Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion
-from qualifications.models import AssessmentCriterion, LearningOutcome
+from qualifications.models import AssessmentCriterion, LearningOutcome, QualificationVersion
 
 
-def _count(queryset: QuerySet, group_by: str) -> Coalesce:
-    subquery = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)
+def unit_criteria_counts(enrolments: QuerySet[Enrolment]) -> dict[int, int]:
+    """{unit id: its number of criteria} over the qualification versions of `enrolments`: one query of a row per
+    unit."""
+    return dict(AssessmentCriterion.objects.filter(unit__version__in=enrolments.order_by().values("version"))
+                .order_by().values("unit").annotate(n=Count("pk")).values_list("unit", "n"))
+
+
+def _criteria_of_unit(unit_criteria: dict[int, int]) -> Case | Value:
+    """A unit's number of criteria as a constant expression: units grouped by their count, so the database tests a
+    few (hashed) lists rather than one branch per unit."""
+    by_count: dict[int, list[int]] = {}
+    for unit, n in unit_criteria.items():
+        by_count.setdefault(n, []).append(unit)
+    if not by_count:
+        return Value(0)
+    return Case(*(When(unit_id__in=sorted(units), then=Value(n)) for n, units in sorted(by_count.items())),
+                default=Value(0), output_field=IntegerField())
 
 
 def with_progress_counts(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
-    """Annotate `criteria_total` and `criteria_met` over the enrolment's chosen units."""
-    return enrolments.annotate(
-        criteria_total=_count(
-            AssessmentCriterion.objects.filter(unit__enrolment_units__enrolment=OuterRef("pk")),
-            "unit__enrolment_units__enrolment"),
-        criteria_met=_count(
-            AchievedCriterion.objects.filter(enrolment=OuterRef("pk"),
-                                             unit__enrolment_units__enrolment=OuterRef("pk")),
-            "enrolment"),
-    )
+    """Annotate `criteria_total` (criteria of the enrolment's chosen units) and `criteria_met` (its achieved
+    criteria of those units). One query first, for each unit's number of criteria; then, per enrolment, the total
+    adds up those numbers over its chosen units and `met` counts its achieved criteria whose unit is chosen (on
+    PostgreSQL a merge of two index-only scans), never every criterion of every unit again."""
+    per_unit = _criteria_of_unit(unit_criteria_counts(enrolments))
+    total = (EnrolmentUnit.objects.filter(enrolment=OuterRef("pk")).order_by().values("enrolment")
+             .annotate(n=Sum(per_unit)).values("n"))
+    chosen = EnrolmentUnit.objects.filter(enrolment=OuterRef(OuterRef("pk"))).values("unit_id")
+    # COUNT(*), not of a column: PostgreSQL then reads the (enrolment, unit) index alone.
+    met = (AchievedCriterion.objects.filter(enrolment=OuterRef("pk"), unit_id__in=chosen).order_by()
+           .values("enrolment").annotate(n=Count("*")).values("n"))
+    return enrolments.annotate(criteria_total=Coalesce(Subquery(total, output_field=IntegerField()), 0),
+                               criteria_met=Coalesce(Subquery(met, output_field=IntegerField()), 0))
 
 
 def percent(part: int, whole: int) -> int:
@@ -164,45 +185,143 @@ def _evidence_by_unit(enrolments: list[Enrolment]) -> dict[tuple[int, int], set[
     return statuses
 
 
+# The outcomes and criteria of a version, unit by unit. A frozen version's content never changes (every edit is
+# refused once a learner is enrolled, and any edit bumps `revision`), so its tree is cached under a key naming the
+# version, its revision and the moment it froze: nothing to invalidate. A version still open to edits is read.
+SPECIFICATION_CACHE_SECONDS = 24 * 3600
+Specification = dict[int, list[tuple[LearningOutcome, list[AssessmentCriterion]]]]
+
+
+@functools.cache
+def _specification_layout() -> str:
+    """The cached models' fields: a release that changes them reads nothing an earlier one stored."""
+    models = (LearningOutcome, AssessmentCriterion)
+    fields = ",".join(f.attname for model in models for f in model._meta.concrete_fields)
+    return hashlib.sha256(fields.encode()).hexdigest()[:8]
+
+
+def _specification_key(version: QualificationVersion) -> str:
+    return (f"specification-tree:{_specification_layout()}:{version.pk}:{version.revision}:"
+            f"{version.frozen_at.timestamp()}")
+
+
+def _read_specification(version_ids: list[int]) -> dict[int, Specification]:
+    """version -> unit -> [(outcome, [criteria])], in their positions: two queries."""
+    outcomes = list(LearningOutcome.objects.filter(unit__version_id__in=version_ids)
+                    .select_related("unit").order_by("position", "pk"))
+    criteria: dict[int, list[AssessmentCriterion]] = {}
+    for criterion in AssessmentCriterion.objects.filter(outcome__in=outcomes).order_by("position", "pk"):
+        criteria.setdefault(criterion.outcome_id, []).append(criterion)
+    trees: dict[int, Specification] = {pk: {} for pk in version_ids}
+    for outcome in outcomes:
+        version_id = outcome.unit.version_id
+        outcome._state.fields_cache.clear()  # the unit is not needed: keeps the cached value small
+        trees[version_id].setdefault(outcome.unit_id, []).append((outcome, criteria.get(outcome.pk, [])))
+    return trees
+
+
+def specification_trees(versions: list[QualificationVersion]) -> dict[int, Specification]:
+    """The trees of the given versions: from the cache for frozen ones, else two queries for all the rest."""
+    versions = list({v.pk: v for v in versions}.values())
+    frozen = {_specification_key(v): v.pk for v in versions if v.frozen_at is not None}
+    trees = {frozen[key]: tree for key, tree in cache.get_many(list(frozen)).items()}
+    missing = [v.pk for v in versions if v.pk not in trees]
+    if missing:
+        read = _read_specification(missing)
+        trees.update(read)
+        cache.set_many({key: read[pk] for key, pk in frozen.items() if pk in read}, SPECIFICATION_CACHE_SECONDS)
+    return trees
+
+
+def _achieved(enrolments: list[Enrolment]) -> dict[tuple[int, int], datetime.datetime]:
+    return {(enrolment_id, criterion_id): achieved_at for enrolment_id, criterion_id, achieved_at in
+            AchievedCriterion.objects.filter(enrolment__in=enrolments).order_by()
+            .values_list("enrolment_id", "criterion_id", "achieved_at")}
+
+
+def _unit_progress(enrolment: Enrolment, eu: EnrolmentUnit, tree: Specification, achieved: dict,
+                   evidence: set[str]) -> UnitProgress:
+    pk, met = enrolment.pk, 0
+    outcomes = []
+    for outcome, criteria in tree.get(eu.unit_id, []):
+        states = []
+        for c in criteria:
+            achieved_at = achieved.get((pk, c.pk))
+            states.append(CriterionState(c, achieved_at is not None, achieved_at))
+            met += achieved_at is not None
+        outcomes.append(OutcomeProgress(outcome, states))
+    total = sum(len(o.criteria) for o in outcomes)
+    return UnitProgress(eu, outcomes, total, met, has_evidence=bool(evidence),
+                        waiting_for_review=Evidence.Status.SUBMITTED in evidence)
+
+
 def enrolment_progress(enrolments: QuerySet[Enrolment]) -> list[EnrolmentProgress]:
-    """Full progress (units, outcomes, each criterion's state, each unit's state) of the given enrolments: six
-    queries."""
+    """Full progress (units, outcomes, each criterion's state, each unit's state) of the given enrolments: four
+    queries (the enrolments, their units, the criteria met, the evidence), two more for a version's
+    specification when it is not cached."""
     enrolments = list(enrolments.select_related("version__qualification", "assessor").prefetch_related(
-        Prefetch("enrolment_units", queryset=EnrolmentUnit.objects.select_related("unit").prefetch_related(
-            Prefetch("unit__outcomes", queryset=LearningOutcome.objects.order_by("position").prefetch_related(
-                Prefetch("criteria", queryset=AssessmentCriterion.objects.order_by("position")))),
-        ).order_by("unit__position"))))
-    achieved = {
-        (a.enrolment_id, a.criterion_id): a.achieved_at
-        for a in AchievedCriterion.objects.filter(enrolment__in=enrolments).only(
-            "enrolment_id", "criterion_id", "achieved_at")
-    }
+        Prefetch("enrolment_units", queryset=EnrolmentUnit.objects.select_related("unit").order_by("unit__position"))))
+    if not enrolments:
+        return []
+    trees = specification_trees([e.version for e in enrolments])
+    achieved = _achieved(enrolments)
     evidence_statuses = _evidence_by_unit(enrolments)
     result = []
     for enrolment in enrolments:
         progress = EnrolmentProgress(enrolment)
-        for eu in enrolment.enrolment_units.all():
-            outcomes = [
-                OutcomeProgress(outcome, [
-                    CriterionState(c, (enrolment.pk, c.pk) in achieved, achieved.get((enrolment.pk, c.pk)))
-                    for c in outcome.criteria.all()])
-                for outcome in eu.unit.outcomes.all()
-            ]
-            states = [c for o in outcomes for c in o.criteria]
-            evidence = evidence_statuses.get((enrolment.pk, eu.unit_id), set())
-            progress.units.append(UnitProgress(eu, outcomes, len(states), sum(c.met for c in states),
-                                               has_evidence=bool(evidence),
-                                               waiting_for_review=Evidence.Status.SUBMITTED in evidence))
+        tree = trees[enrolment.version_id]
+        progress.units = [_unit_progress(enrolment, eu, tree, achieved,
+                                         evidence_statuses.get((enrolment.pk, eu.unit_id), set()))
+                          for eu in enrolment.enrolment_units.all()]
         result.append(progress)
     return result
 
 
+def _learner_enrolments(learner, centre) -> QuerySet[Enrolment]:
+    return (Enrolment.objects.filter(learner=learner, centre=centre).exclude(status=Enrolment.Status.WITHDRAWN)
+            .order_by("-created_at"))
+
+
 def my_progress(*, learner, centre) -> list[EnrolmentProgress]:
-    return enrolment_progress(Enrolment.objects.filter(learner=learner, centre=centre)
-                              .exclude(status=Enrolment.Status.WITHDRAWN).order_by("-created_at"))
+    return enrolment_progress(_learner_enrolments(learner, centre))
+
+
+@dataclass
+class EnrolmentSummary:
+    """An enrolment's overall progress, for the learner's home: the same figures as My Progress's, counted by
+    the database."""
+
+    enrolment: Enrolment
+    total: int
+    met: int
+    certificate: Any = None  # filled in by a higher layer (badges) for a completed enrolment
+
+    completed = EnrolmentProgress.completed
+    percent = EnrolmentProgress.percent
+    schedule = EnrolmentProgress.schedule
+
+
+def my_progress_summary(*, learner, centre) -> list[EnrolmentSummary]:
+    """The learner's enrolments with criteria met / criteria of their units: one query."""
+    def count(queryset: QuerySet) -> Coalesce:
+        n = queryset.order_by().annotate(k=Value(1)).values("k").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(n, output_field=IntegerField()), 0)
+
+    total = count(AssessmentCriterion.objects.filter(unit__enrolment_units__enrolment=OuterRef("pk")))
+    met = count(AchievedCriterion.objects.filter(enrolment=OuterRef("pk"),
+                                                 criterion__unit__enrolment_units__enrolment=OuterRef("pk")))
+    enrolments = _learner_enrolments(learner, centre).select_related("version").annotate(
+        criteria_total=total, criteria_met=met)
+    return [EnrolmentSummary(e, e.criteria_total, e.criteria_met) for e in enrolments]
 
 
 # --- Caseload --------------------------------------------------------------------------------------------
+
+# The `{% status %}` kind each enrolment status is shown with.
+STATUS_KINDS = {Enrolment.Status.ACTIVE: "in_progress", Enrolment.Status.ON_BREAK: "paused",
+                Enrolment.Status.COMPLETED: "done", Enrolment.Status.WITHDRAWN: "withdrawn"}
+STATUS_LABELS = dict(Enrolment.Status.choices)
+
 
 @dataclass(frozen=True)
 class CaseloadRow:
@@ -214,12 +333,31 @@ class CaseloadRow:
     def learner(self):
         return self.enrolment.learner
 
+    @property
+    def status_kind(self) -> str:
+        return STATUS_KINDS.get(self.enrolment.status, "withdrawn")
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.enrolment.status, self.enrolment.status)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """What ordering and counting a caseload row needs, before anything the row shows is loaded."""
+    pk: int
+    percent: int
+    schedule: Schedule
+    last_activity_at: datetime.datetime
+    last_name: str
+    first_name: str
+
 
 CASELOAD_SORTS = {
-    "learner": lambda r: (r.learner.last_name.lower(), r.learner.first_name.lower()),
-    "progress": lambda r: (r.percent, r.learner.last_name.lower()),
-    "days_left": lambda r: (r.schedule.days_left, r.learner.last_name.lower()),
-    "last_activity": lambda r: (r.enrolment.last_activity_at, r.learner.last_name.lower()),
+    "learner": lambda r: (r.last_name, r.first_name),
+    "progress": lambda r: (r.percent, r.last_name),
+    "days_left": lambda r: (r.schedule.days_left, r.last_name),
+    "last_activity": lambda r: (r.last_activity_at, r.last_name),
 }
 
 
@@ -234,9 +372,36 @@ class CaseloadFilter:
     descending: bool = False
 
 
-def caseload(*, enrolments: QuerySet[Enrolment], filters: CaseloadFilter) -> list[CaseloadRow]:
-    """Rows for every enrolment given (already limited to what the viewer may see): one query."""
-    enrolments = enrolments.select_related("learner", "assessor", "version__qualification")
+class Caseload(Sequence[CaseloadRow]):
+    """Every matching enrolment, sorted: counting it, `behind` and the order cost nothing more. Taking a slice (a
+    page, the ten most recent) or iterating loads what those rows show (learner, qualification, assessor) in one
+    query."""
+
+    def __init__(self, entries: list[_Entry]):
+        self._entries = entries
+        self.behind = sum(e.schedule.behind for e in entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return _caseload_rows(self._entries[index])
+        return _caseload_rows([self._entries[index]])[0]
+
+    def __iter__(self):
+        return iter(_caseload_rows(self._entries))
+
+
+def _caseload_rows(entries: list[_Entry]) -> list[CaseloadRow]:
+    if not entries:
+        return []
+    shown = Enrolment.objects.select_related("learner", "assessor", "version__qualification").in_bulk(
+        [e.pk for e in entries])
+    return [CaseloadRow(shown[e.pk], e.percent, e.schedule) for e in entries if e.pk in shown]
+
+
+def _filtered(enrolments: QuerySet[Enrolment], filters: CaseloadFilter) -> QuerySet[Enrolment]:
     if filters.qualification:
         enrolments = enrolments.filter(version__qualification_id=filters.qualification)
     if filters.status:
@@ -249,15 +414,27 @@ def caseload(*, enrolments: QuerySet[Enrolment], filters: CaseloadFilter) -> lis
         enrolments = enrolments.filter(Q(learner__first_name__icontains=filters.search)
                                        | Q(learner__last_name__icontains=filters.search)
                                        | Q(learner__email__icontains=filters.search))
+    return enrolments
+
+
+def caseload(*, enrolments: QuerySet[Enrolment], filters: CaseloadFilter) -> Caseload:
+    """Every enrolment given (already limited to what the viewer may see) that the filters keep, sorted, with its
+    progress and schedule: two queries (each unit's number of criteria; the enrolments with their counts). What a
+    row shows is loaded for the rows taken (see `Caseload`)."""
     today = timezone.localdate()
-    rows = []
-    for e in with_progress_counts(enrolments):
-        share = percent(e.criteria_met, e.criteria_total)
-        rows.append(CaseloadRow(e, share, schedule(e, share, today)))
+    entries = []
+    for values in with_progress_counts(_filtered(enrolments, filters)).values(
+            "pk", "start_date", "planned_end_date", "status", "last_activity_at", "learner__last_name",
+            "learner__first_name", "criteria_total", "criteria_met"):
+        share = percent(values["criteria_met"], values["criteria_total"])
+        dates = Enrolment(start_date=values["start_date"], planned_end_date=values["planned_end_date"],
+                          status=values["status"])
+        entries.append(_Entry(values["pk"], share, schedule(dates, share, today), values["last_activity_at"],
+                              values["learner__last_name"].lower(), values["learner__first_name"].lower()))
     if filters.behind_only:
-        rows = [r for r in rows if r.schedule.behind]
-    rows.sort(key=CASELOAD_SORTS.get(filters.sort, CASELOAD_SORTS["learner"]), reverse=filters.descending)
-    return rows
+        entries = [e for e in entries if e.schedule.behind]
+    entries.sort(key=CASELOAD_SORTS.get(filters.sort, CASELOAD_SORTS["learner"]), reverse=filters.descending)
+    return Caseload(entries)
 
 
 def learners_not_enrolled(*, centre, assessor=None) -> QuerySet:

@@ -19,6 +19,7 @@ from qualifications.models import Qualification
 
 ADMIN, ASSESSOR, LEARNER = Role.CENTRE_ADMIN, Role.ASSESSOR, Role.LEARNER
 STAFF = (Role.CENTRE_ADMIN, Role.ASSESSOR, Role.MODERATOR, Role.EXTERNAL_MODERATOR)
+CASELOAD_PAGE_SIZE = 50
 
 
 @role_required(*STAFF)
@@ -119,10 +120,10 @@ def caseload(request: HttpRequest) -> HttpResponse:
     # Learners with no enrolment are in no grant's scope: an external moderator is not shown them.
     not_enrolled = [] if leap.reads_under_grant else selectors.learners_not_enrolled(
         centre=leap.centre, assessor=None if whole_centre else request.user)[:200]
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    page = Paginator(rows, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "portfolios/caseload.html", {
         "form": form, "page": page, "count": len(rows), "whole_centre": whole_centre, "not_enrolled": not_enrolled,
-        "behind_count": sum(r.schedule.behind for r in rows), "query": query.urlencode(),
+        "behind_count": rows.behind, "query": query.urlencode(),
         "behind_margin": settings.LEAP_BEHIND_SCHEDULE_MARGIN})

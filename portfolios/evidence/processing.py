@@ -21,7 +21,8 @@ from portfolios.models import EvidenceFile
 
 
 def evidence_file_process(*, file_id: int) -> bool:
-    """Hash the file, strip GPS from photos, make a thumbnail or poster. Idempotent: done once only."""
+    """Hash the file (unless it was hashed as it arrived and is unchanged), strip GPS from photos, make a thumbnail
+    or poster. Idempotent: done once only."""
     with transaction.atomic():
         attached = EvidenceFile.objects.select_for_update().filter(pk=file_id).first()
         if attached is None or attached.processed_at:
@@ -53,8 +54,9 @@ def evidence_file_process(*, file_id: int) -> bool:
             poster = _poster_or_none(attached)
             if poster:
                 attached.thumbnail.save("poster.jpg", ContentFile(poster), save=False)
-        with attached.file.open("rb") as handle:
-            attached.sha256 = sha256_of(handle)
+        if old_name or not attached.sha256:  # rewritten here, or not hashed as it arrived (direct to S3)
+            with attached.file.open("rb") as handle:
+                attached.sha256 = sha256_of(handle)
         attached.processed_at = timezone.now()
         attached.save()
         if old_name:

@@ -38,12 +38,12 @@ def portfolio_by_criterion(*, enrolment: Enrolment, include_drafts: bool) -> lis
     claims = EvidenceCriterion.objects.filter(evidence__enrolment=enrolment).select_related("evidence")
     if not include_drafts:
         claims = claims.exclude(evidence__status=Evidence.Status.DRAFT)
-    evidence_ids = {c.evidence_id for c in claims}
+    claims = list(claims.order_by("evidence__created_at"))
     first_files = {}
-    for f in EvidenceFile.objects.filter(evidence_id__in=evidence_ids).order_by("pk"):
+    for f in EvidenceFile.objects.filter(evidence_id__in={c.evidence_id for c in claims}).order_by("pk"):
         first_files.setdefault(f.evidence_id, f)
     by_criterion: dict[int, list[Evidence]] = {}
-    for claim in claims.order_by("evidence__created_at"):
+    for claim in claims:
         claim.evidence.first_file = first_files.get(claim.evidence_id)
         by_criterion.setdefault(claim.criterion_id, []).append(claim.evidence)
     return [UnitEvidence(eu, [CriterionEvidence(c, by_criterion.get(c.pk, [])) for c in eu.unit.criteria.all()])

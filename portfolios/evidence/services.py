@@ -19,7 +19,7 @@ from centres.services import ServiceError
 from centres.workflow import move_status
 from notifications.services import notify
 from portfolios.enrolments.services import enrolment_touch
-from portfolios.evidence.files import FileRefused, check_upload
+from portfolios.evidence.files import CheckedFile, FileRefused, check_upload
 from portfolios.evidence.processing import evidence_file_process  # noqa: F401 (part of this module's interface)
 from portfolios.models import Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion, EvidenceFile, EvidenceSubmission
 from portfolios.tasks import process_evidence_file
@@ -168,24 +168,49 @@ def evidence_save_draft(
     return evidence
 
 
-def evidence_file_attach(*, evidence: Evidence, upload: IO[bytes], name: str, size: int, actor: User) -> EvidenceFile:
-    """Check a file by its content and attach it. A refused file raises FileRefused and stores nothing."""
+def evidence_file_attach(*, evidence: Evidence, upload: IO[bytes], name: str, size: int, actor: User,
+                         sha256: str = "") -> EvidenceFile:
+    """Check a file by its content and attach it. A refused file raises FileRefused and stores nothing; a failure
+    after the bytes were stored removes them again. ``sha256``: the digest taken as the upload arrived, if it was."""
     _ensure_learner(evidence, actor)
     _ensure_editable(evidence, actor)
     checked = check_upload(upload, name, size)
-    upload.seek(0)
-    with transaction.atomic():
-        attached = EvidenceFile(evidence=evidence, original_name=checked.clean_name, extension=checked.extension,
-                                kind=checked.kind, content_type=checked.content_type, size=size)
-        attached.file.save(checked.clean_name, File(upload), save=False)
-        attached.save()
-        Evidence.objects.filter(pk=evidence.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
-        audit_record(action="evidence.file_uploaded", actor=actor, centre=evidence.enrolment.centre,
-                     target=evidence, subject=evidence.enrolment,
-                     data={"file": attached.pk, "name": attached.original_name,
-                                            "kind": attached.kind, "size": size})
-        _queue_processing(attached)
+    attached = EvidenceFile(evidence=evidence, original_name=checked.clean_name, extension=checked.extension,
+                            kind=checked.kind, content_type=checked.content_type, size=size, sha256=sha256)
+    committed = []
+    try:
+        with transaction.atomic():
+            _store(attached, upload, checked)
+            attached.save()
+            Evidence.objects.filter(pk=evidence.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
+            audit_record(action="evidence.file_uploaded", actor=actor, centre=evidence.enrolment.centre,
+                         target=evidence, subject=evidence.enrolment,
+                         data={"file": attached.pk, "name": attached.original_name,
+                                                "kind": attached.kind, "size": size})
+            transaction.on_commit(lambda: committed.append(True))  # before processing, which may fail on its own
+            _queue_processing(attached)
+    except BaseException:
+        if not committed and attached.file.name:  # the row was never saved: its bytes go too
+            attached.file.storage.delete(attached.file.name)
+        raise
     return attached
+
+
+class _CheckedUpload(File):
+    """An upload as storage should see it: labelled with the type read from its content (object storage keeps
+    that label, never the browser's claim) and, for a file Django streamed to disk, with the path
+    FileSystemStorage moves into place instead of copying every byte."""
+
+    def __init__(self, upload: IO[bytes], content_type: str) -> None:
+        super().__init__(upload, getattr(upload, "name", None))
+        self.content_type = content_type
+        if hasattr(upload, "temporary_file_path"):
+            self.temporary_file_path = upload.temporary_file_path
+
+
+def _store(attached: EvidenceFile, upload: IO[bytes], checked: CheckedFile) -> None:
+    upload.seek(0)
+    attached.file.save(checked.clean_name, _CheckedUpload(upload, checked.content_type), save=False)
 
 
 def evidence_file_register(*, evidence: Evidence, key: str, checked, size: int, actor: User) -> EvidenceFile:

@@ -33,6 +33,7 @@ from portfolios.evidence.services import (
     evidence_submit,
     evidence_withdraw,
 )
+from portfolios.evidence.upload_handler import streamed_sha256, use_evidence_upload_handler
 from portfolios.models import Enrolment, Evidence, EvidenceFile
 
 INLINE_KINDS = {EvidenceFile.Kind.IMAGE, EvidenceFile.Kind.VIDEO, EvidenceFile.Kind.AUDIO, EvidenceFile.Kind.PDF}
@@ -72,7 +73,7 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_new(request: HttpRequest, pk: int) -> HttpResponse:
     """"Add evidence": an empty form; nothing is stored until the first save (the form, the first autosave, or
     a file sent from this page), which creates the draft. The page's token makes a repeated first save find it."""
-    request.upload_handlers.insert(0, CappedUploadHandler(request))  # before CSRF checking reads the body
+    use_evidence_upload_handler(request)  # before CSRF checking reads the body
     return _evidence_new(request, pk)
 
 
@@ -220,8 +221,9 @@ class CappedUploadHandler(FileUploadHandler):
 @signed_in
 @csrf_exempt
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    # The cap must be in place before the body is read, and CSRF checking reads it: so CSRF comes after.
-    request.upload_handlers.insert(0, CappedUploadHandler(request))
+    # The handler (size cap, hashing) must be in place before the body is read, and CSRF checking reads it: so
+    # CSRF comes after.
+    use_evidence_upload_handler(request)
     return _evidence_upload(request, pk)
 
 
@@ -247,7 +249,7 @@ def _attach_uploads(request: HttpRequest, evidence: Evidence) -> list[dict]:
     for upload in request.FILES.getlist("files"):
         try:
             attached = evidence_file_attach(evidence=evidence, upload=upload, name=upload.name, size=upload.size,
-                                            actor=request.user)
+                                            sha256=streamed_sha256(upload), actor=request.user)
         except (FileRefused, ServiceError) as error:
             results.append({"name": upload.name, "ok": False, "error": str(error)})
         else:

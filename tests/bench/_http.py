@@ -127,7 +127,7 @@ def wrk(url: str, *, cookies: dict[str, str] | None = None, seconds: int = WRK_S
     """Load ``url`` with wrk for ``seconds``; fails the bench if any answer is not 2xx/3xx."""
     if not wrk_available():
         raise PageFailure("wrk is not installed (Debian: apt-get install wrk); it drives the throughput rows")
-    command = ["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s"]
+    command = ["wrk", "--latency", "--timeout", "10s", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s"]
     if cookies:
         command += ["-H", f"Cookie: {cookie_header(cookies)}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout

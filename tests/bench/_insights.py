@@ -9,8 +9,9 @@ observations, and signed EQA reports with action points. People, enrolments and 
 bulk through the ORM; the portfolios (millions of rows) by PostgreSQL itself, so the scenario needs PostgreSQL.
 
 Each report is measured twice: its `compute` alone (the report function, as the page and the exports call it),
-and its whole page as the centre admin; then the at-risk list's XLSX export (the whole request: compute, the
-file, the audit event). A report over 10 s is timed twice and its page not at all (no page rows then).
+and its whole page as the centre admin; then the centre admin's home (its headline figures worked out, and the
+page as served while they are kept) and the at-risk list's XLSX export (the whole request: compute, the file, the
+audit event). A report over 10 s is timed twice and its page not at all (no page rows then).
 """
 
 import datetime
@@ -26,8 +27,10 @@ from django.utils import timezone
 
 from assessment.models import CriterionDecision
 from centres.models import Centre, Membership, Role
+from insights.headlines import RECENT_SECONDS, headlines
 from insights.reports import catalogue  # noqa: F401 (every report registered)
 from insights.reports.base import CATALOGUE, Filters
+from leap.views import ADMIN_HEADLINES
 from moderation.external.reports.models import EqaActionPoint, EqaChecklistItem, EqaRating, EqaReport
 from moderation.models import (
     EqaGrant,
@@ -269,12 +272,32 @@ def insights_rows(scenario: str) -> list[Row]:
                                   "admin", client, f"/insights/{slug}/", repeats=3 if median_ms > SLOW_MS else 9)
         _progress(measured)
         rows += measured
+    rows += _admin_home_rows(scenario, client, enrolments, today)
     if "at_risk" in CATALOGUE and "at_risk" not in slow:
         measured = page_rows(scenario, "/insights/at_risk/export.xlsx (the at-risk list as XLSX: compute, the file, "
                              "the audit event) as centre admin", client, "/insights/at_risk/export.xlsx", repeats=3)
         _progress(measured)
         rows += measured
     return rows
+
+
+def _admin_home_rows(scenario: str, client, enrolments, today) -> list[Row]:
+    """The centre admin's home: its headline figures worked out (what a request finds when they are not kept, at
+    most once every few minutes per centre), and the whole page as it is served the rest of the time."""
+    samples = []
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(3):
+            start = time.perf_counter()
+            headlines(enrolments, wanted=ADMIN_HEADLINES, today=today)
+            samples.append((time.perf_counter() - start) * 1000)
+    what = (f"/ (home) as centre admin: the headline figures worked out ({MI_LEARNERS:,} learners; 3 runs; once per "
+            f"{RECENT_SECONDS // 60} minutes per centre)")
+    measured = [Row(scenario, what, MEDIAN_MS, round(statistics.median(samples), 1), "ms"),
+                Row(scenario, what, QUERIES, len(captured) // 3, "queries")]
+    measured += page_rows(scenario, f"/ (home, the whole request) as centre admin, headline figures kept from "
+                          f"an earlier request ({MI_LEARNERS:,} learners)", client, "/")
+    _progress(measured)
+    return measured
 
 
 def _progress(rows: list[Row]) -> None:

@@ -18,7 +18,7 @@ from centres.services import learner_register
 from leap import demo
 from notifications.models import Notification
 
-from ._assessment import QUEUE_ITEMS, SIGN_OFF_ITEMS, queue_pages, sign_off_rows
+from ._assessment import QUEUE_ITEMS, SIGN_OFF_ITEMS, queue_pages, settle_statistics, sign_off_rows
 from ._badges import BADGE_AWARDS, badge_rows
 from ._certificates import CERTIFICATES, certificate_rows
 from ._dashboards import dashboard_rows
@@ -185,6 +185,7 @@ def caseload_pages(scenario: str) -> list[Row]:
     version = big_specification(centre)
     with transaction.atomic():
         enrol_caseload(centre, version, assessor)
+    settle_statistics()
     learner = User.objects.get(email="caseload100@bench.leap.test")
     return (page_rows(scenario, f"/caseload/ ({CASELOAD_LEARNERS} learners) as assessor",
                       client_for(assessor.email), "/caseload/")

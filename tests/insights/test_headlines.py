@@ -4,10 +4,13 @@ with its formula and a link to its learners."""
 import datetime
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from insights.headlines import academic_year
+from insights.headlines import RECENT_SECONDS, academic_year
 from portfolios.models import Enrolment
 from tests.conftest import client_for
 from tests.factories import learner
@@ -88,3 +91,32 @@ def test_a_moderators_home_shows_the_quality_assurance_figures(personas, centre)
 
 def test_a_learners_home_has_no_figures(personas, centre):
     assert "mi-home" not in client_for(personas.learner).get(reverse("home")).content.decode()
+
+
+def _home(client) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(reverse("home")).content.decode()
+    return html, len(captured)
+
+
+def test_the_centre_admins_figures_are_kept_a_few_minutes_and_the_page_says_when_they_were_worked_out(
+        personas, centre, time_machine):
+    client = client_for(personas.admin)
+    client.get(reverse("home"))  # the first request of a session also stores the session
+    cache.clear()
+    html, worked_out = _home(client)
+    assert headline(html, "In learning") == "2" and "These figures are from" not in html
+    newcomer = learner(personas.centre, personas.assessor, first_name="Nina")
+    make_enrolment(newcomer, personas.assessor, Enrolment.objects.first().version)
+    html, kept = _home(client)
+    assert headline(html, "In learning") == "2"  # as worked out at 12:00
+    assert "These figures are from 12:00; they are brought up to date every 5 minutes." in html
+    assert worked_out - kept == PINNED_REPORT_QUERIES
+    time_machine.shift(datetime.timedelta(seconds=RECENT_SECONDS + 1))
+    html, _queries = _home(client)
+    assert headline(html, "In learning") == "3" and "These figures are from" not in html
+
+
+# The six headline reports' queries over the centre (achievement twice: all and this year), not run while kept.
+PINNED_REPORT_QUERIES = 17
+

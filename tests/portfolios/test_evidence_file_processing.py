@@ -166,3 +166,15 @@ def test_video_poster_is_none_for_a_file_that_is_not_a_video(ffmpeg, tmp_path):
     path.write_bytes(b"not a video")
 
     assert video_poster(path) is None
+
+
+def test_a_file_ffmpeg_cannot_read_is_tried_once_not_again_from_the_start(ffmpeg, tmp_path, monkeypatch):
+    from portfolios.evidence.files import processing
+
+    path = tmp_path / "damaged.mp4"
+    path.write_bytes(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(4096))
+    runs = []
+    real_run = processing.subprocess.run
+    monkeypatch.setattr(processing.subprocess, "run", lambda *a, **k: runs.append(a) or real_run(*a, **k))
+
+    assert video_poster(path) is None and len(runs) == 1

@@ -74,10 +74,15 @@ def video_poster(path: str | os.PathLike[str]) -> bytes | None:
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         return None
-    return _ffmpeg_frame(ffmpeg, path, "1") or _ffmpeg_frame(ffmpeg, path, "0")
+    frame = _ffmpeg_frame(ffmpeg, path, "1")
+    if frame == b"":  # read fine but nothing at 1 s: a clip shorter than that
+        frame = _ffmpeg_frame(ffmpeg, path, "0")
+    return frame or None
 
 
 def _ffmpeg_frame(ffmpeg: str, path: str | os.PathLike[str], seconds: str) -> bytes | None:
+    """The frame at ``seconds``; b"" when ffmpeg read the file but found no frame there; None when it could not
+    read the file at all (another try would fail the same way)."""
     # "file:" stops a name starting with "-" being read as an option; the whitelist keeps ffmpeg off the network.
     command = [
         ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file",
@@ -88,7 +93,9 @@ def _ffmpeg_frame(ffmpeg: str, path: str | os.PathLike[str], seconds: str) -> by
         result = subprocess.run(command, capture_output=True, timeout=FFMPEG_TIMEOUT_SECONDS, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return result.stdout if result.returncode == 0 and result.stdout.startswith(b"\xff\xd8") else None
+    if result.returncode != 0:
+        return None
+    return result.stdout if result.stdout.startswith(b"\xff\xd8") else b""
 
 
 HEIF_CONTENT_TYPES = ("image/heic", "image/heif")

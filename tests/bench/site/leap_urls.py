@@ -1,10 +1,15 @@
+from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 
 from accounts.access import signed_in
 from leap.urls import urlpatterns as leap_urlpatterns
 
 from .items import items_context
+
+UPLOAD_ANCHOR_NAME = "bench-upload-anchor.bin"
 
 
 @signed_in
@@ -13,4 +18,15 @@ def trivial(request):
     return render(request, "bench/items.html", items_context())
 
 
-urlpatterns = [path("bench/trivial/", trivial), *leap_urlpatterns]
+@signed_in
+@csrf_exempt
+def upload(request):
+    """A minimal Django upload view behind LEAP's middleware: the posted file streamed to disk, chunk by chunk."""
+    posted = request.FILES["files"]
+    with open(settings.VAR_DIR / UPLOAD_ANCHOR_NAME, "wb") as target:
+        for chunk in posted.chunks():
+            target.write(chunk)
+    return JsonResponse({"files": [{"name": posted.name, "ok": True}]})
+
+
+urlpatterns = [path("bench/trivial/", trivial), path("bench/upload/", upload), *leap_urlpatterns]
