@@ -19,6 +19,12 @@ def trivial(request):
 
 
 @signed_in
+def base_layout(request):
+    """LEAP's page layout (header, navigation and its counts, footer) around one line: what every page pays."""
+    return render(request, "bench/base_only.html", {})
+
+
+@signed_in
 @csrf_exempt
 def upload(request):
     """A minimal Django upload view behind LEAP's middleware: the posted file streamed to disk, chunk by chunk."""
@@ -29,4 +35,5 @@ def upload(request):
     return JsonResponse({"files": [{"name": posted.name, "ok": True}]})
 
 
-urlpatterns = [path("bench/trivial/", trivial), path("bench/upload/", upload), *leap_urlpatterns]
+urlpatterns = [path("bench/trivial/", trivial), path("bench/base/", base_layout), path("bench/upload/", upload),
+               *leap_urlpatterns]
