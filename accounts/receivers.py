@@ -1,3 +1,4 @@
+from allauth.core.internal.httpkit import get_client_ip
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
@@ -12,7 +13,8 @@ from .request_cache import forget_person
 def _client(request) -> dict:
     if request is None:
         return {}
-    return {"ip": request.META.get("REMOTE_ADDR", ""), "agent": request.META.get("HTTP_USER_AGENT", "")[:200]}
+    # The client's address, behind a load balancer too (ALLAUTH_TRUSTED_PROXY_COUNT), not the balancer's.
+    return {"ip": get_client_ip(request) or "", "agent": request.META.get("HTTP_USER_AGENT", "")[:200]}
 
 
 @receiver(user_logged_in)

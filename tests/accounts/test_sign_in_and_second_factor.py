@@ -62,6 +62,18 @@ def test_a_learner_signs_in_without_a_second_factor(centre, client):
     assert AuditEvent.objects.filter(action="account.signed_in", actor=user).exists()
 
 
+def test_the_sign_in_record_names_the_client_behind_the_load_balancer(centre, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    user = learner(centre, staff(centre, Role.ASSESSOR))
+    Client().post(reverse("account_login"), {"login": user.email, "password": PASSWORD},
+                  REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.44")
+    Client().post(reverse("account_login"), {"login": user.email, "password": "not the password"},
+                  REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    signed_in = AuditEvent.objects.get(action="account.signed_in", actor=user)
+    failed = AuditEvent.objects.get(action="account.sign_in_failed")
+    assert signed_in.data["ip"] == "192.0.2.44" and failed.data["ip"] == "198.51.100.7"
+
+
 def test_staff_with_totp_must_give_a_code_to_sign_in(centre, client):
     user = staff(centre, Role.ASSESSOR)
     response = sign_in(client, user)
