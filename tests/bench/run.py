@@ -1,5 +1,6 @@
 """LEAP benchmark: `make bench`, or `python -m tests.bench.run [word ...]` for only the scenarios whose name
-holds one of the words (`python -m tests.bench.run sign-off`); a partial run prints its table only.
+holds one of the words (`python -m tests.bench.run sign-off`); a partial run prints its table only, unless
+`--merge` is given: then its scenarios' rows replace theirs in var/bench/results.json (same kind of database).
 
 Runs every scenario in tests/bench/_scenarios.py against a throwaway database (a temporary SQLite
 file, or a `leap_bench` database on the PostgreSQL server DATABASE_URL points at), prints a table and
@@ -43,7 +44,29 @@ def run_scenarios(only: list[str]) -> list["Row"]:
     return rows
 
 
-def main(only: list[str]) -> int:
+def merged_rows(rows: list["Row"], path: Path) -> list["Row"] | None:
+    """The stored results with the scenarios just run replaced by their new rows (in the stored order), or None
+    (with a note) when there is nothing stored from the same database to merge into."""
+    import json
+
+    from ._measure import Row
+    from ._report import database_description
+
+    if not path.exists():
+        print("bench: nothing to merge into: run the whole bench first", file=sys.stderr)
+        return None
+    stored = json.loads(path.read_text())
+    if stored["database"].split(" (")[0] != database_description().split(" (")[0]:
+        print(f"bench: the stored results are from {stored['database']}: not merged", file=sys.stderr)
+        return None
+    fresh = {row.scenario for row in rows}
+    kept = [Row(**r) for r in stored["rows"] if r["scenario"] not in fresh]
+    order = list(dict.fromkeys(r["scenario"] for r in stored["rows"]))
+    combined = kept + rows
+    return sorted(combined, key=lambda r: order.index(r.scenario) if r.scenario in order else len(order))
+
+
+def main(only: list[str], merge: bool = False) -> int:
     try:
         environment = prepare_environment()
     except BenchSetupError as error:
@@ -61,8 +84,12 @@ def main(only: list[str]) -> int:
             return 1
         now = utc_now()
         print_report(rows, now)
-        if only:  # a partial run leaves the full results alone
+        if only and not merge:  # a partial run leaves the full results alone
             return 0
+        if merge:
+            rows = merged_rows(rows, RESULTS_PATH)
+            if rows is None:
+                return 0
         write_json(rows, RESULTS_PATH, now)
         print(f"\nrows written to {RESULTS_PATH.relative_to(REPO_ROOT)}", file=sys.stderr)
         return 0
@@ -81,4 +108,5 @@ def _close_connections() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    arguments = sys.argv[1:]
+    sys.exit(main([a for a in arguments if a != "--merge"], merge="--merge" in arguments))
