@@ -13,7 +13,6 @@ from django.db.models import (
     F,
     Min,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -67,7 +66,8 @@ class QueueFilter:
 
 def queue(*, centre, assessor, filters: QueueFilter = QueueFilter(), now: datetime.datetime | None = None
           ) -> QuerySet[Evidence]:
-    """The assessor's queue, oldest first, with everything a row shows annotated or prefetched."""
+    """The assessor's queue, oldest first, with what a row shows of the item annotated (its units and files are
+    read for a page of it by `queue_rows`)."""
     items = waiting_evidence(centre=centre, assessor=assessor)
     if filters.learner:
         items = items.filter(enrolment__learner_id=filters.learner)
@@ -79,16 +79,12 @@ def queue(*, centre, assessor, filters: QueueFilter = QueueFilter(), now: dateti
     latest = EvidenceSubmission.objects.filter(evidence=OuterRef("pk")).order_by("-number").values("pk")[:1]
     returned_before = EvidenceSubmission.objects.filter(evidence=OuterRef("pk"),
                                                         review__outcome=Review.Outcome.RETURNED)
-    claims = (EvidenceCriterion.objects.select_related("unit").only("evidence_id", "unit__code", "unit__position")
-              .order_by("unit__position", "unit__code"))
-    files = EvidenceFile.objects.only("evidence_id", "kind", "content_type")
     return (items
             .select_related("enrolment__learner")
             .only("pk", "title", "submitted_at", "review_started_at", "enrolment__learner__first_name",
                   "enrolment__learner__last_name", "enrolment__learner__email")
             .annotate(latest_submission_id=Subquery(latest),
                       resubmission=Exists(returned_before))
-            .prefetch_related(Prefetch("claims", queryset=claims), Prefetch("files", queryset=files))
             .order_by("submitted_at", "pk"))
 
 
@@ -134,28 +130,39 @@ class QueueRow:
 
 
 def queue_rows(items, *, now: datetime.datetime, overdue_days: int) -> list[QueueRow]:
-    """One row per evidence item of a page of `queue()`: no further queries."""
+    """One row per evidence item of a page of `queue()`, with its units and files: two queries (plain values, as a
+    page holds up to fifty items)."""
+    items = list(items)
+    ids = [evidence.pk for evidence in items]
+    codes: dict[int, dict[str, None]] = {pk: {} for pk in ids}
+    for evidence_id, code in (EvidenceCriterion.objects.filter(evidence_id__in=ids)
+                              .order_by("unit__position", "unit__code").values_list("evidence_id", "unit__code")):
+        codes[evidence_id][code] = None
+    files: dict[int, list[tuple[str, str]]] = {pk: [] for pk in ids}
+    for evidence_id, kind, content_type in (EvidenceFile.objects.filter(evidence_id__in=ids)
+                                            .values_list("evidence_id", "kind", "content_type")):
+        files[evidence_id].append((kind, content_type))
     rows = []
     for evidence in items:
-        codes = list(dict.fromkeys(claim.unit.code for claim in evidence.claims.all()))
         waited = now - evidence.submitted_at
-        rows.append(QueueRow(evidence, codes, waited, waited >= datetime.timedelta(days=overdue_days),
-                             file_kinds(evidence.files.all())))
+        rows.append(QueueRow(evidence, list(codes[evidence.pk]), waited,
+                             waited >= datetime.timedelta(days=overdue_days), file_kinds(files[evidence.pk])))
     return rows
 
 
-def file_kinds(files) -> list[FileKind]:
-    """The files grouped by kind, in the order their kinds first appear."""
-    groups: dict[str, list] = {}
-    for f in files:
-        groups.setdefault(f.kind, []).append(f)
-    return [FileKind(kind, len(same), same[0].content_type) for kind, same in groups.items()]
+def file_kinds(files: list[tuple[str, str]]) -> list[FileKind]:
+    """(kind, content type) of each file grouped by kind, in the order the kinds first appear."""
+    groups: dict[str, list[str]] = {}
+    for kind, content_type in files:
+        groups.setdefault(kind, []).append(content_type)
+    return [FileKind(kind, len(types), types[0]) for kind, types in groups.items()]
 
 
 def queue_choices(*, centre, assessor) -> tuple[QuerySet, QuerySet[Unit]]:
     """The learners with waiting items, and the units those items claim: what the filters offer."""
     waiting = waiting_evidence(centre=centre, assessor=assessor)
-    learners = User.objects.filter(pk__in=waiting.values("enrolment__learner")).order_by("first_name", "last_name")
+    learners = (User.objects.filter(pk__in=waiting.values("enrolment__learner")).order_by("first_name", "last_name")
+                .only("pk", "first_name", "last_name", "email"))
     units = (Unit.objects.filter(pk__in=EvidenceCriterion.objects.filter(evidence__in=waiting).values("unit"))
              .only("pk", "code", "title").order_by("code"))
     return learners, units

@@ -3,13 +3,12 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.forms.utils import flatatt
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from accounts.widgets import QuickSelect
 from centres.access import role_required
 from centres.models import Role
 
@@ -22,24 +21,12 @@ AGE_CHOICES = [("", _("Any age")), (1, _("Older than 1 day")), (3, _("Older than
                (7, _("Older than 7 days")), (14, _("Older than 14 days"))]
 
 
-class QuickSelect(forms.Select):
-    """A select drawn in Python: the same markup as Django's, without a template per option (a queue can offer
-    hundreds of learners)."""
-
-    def render(self, name, value, attrs=None, renderer=None) -> str:
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join("", "<option value=\"{}\"{}>{}</option>", (
-            (option["value"], flatatt(option["attrs"]), option["label"])
-            for _group, group_options, _index in widget["optgroups"] for option in group_options))
-        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options)
-
-
 class QueueFilterForm(forms.Form):
     learner = forms.TypedChoiceField(label=_("Learner"), required=False, coerce=int, empty_value=None,
                                      widget=QuickSelect)
     unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None, widget=QuickSelect)
     age = forms.TypedChoiceField(label=_("Waiting"), required=False, coerce=int, empty_value=None,
-                                 choices=AGE_CHOICES)
+                                 choices=AGE_CHOICES, widget=QuickSelect)
 
     def __init__(self, *args, learners, units, **kwargs):
         super().__init__(*args, **kwargs)

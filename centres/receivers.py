@@ -3,7 +3,7 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from accounts.request_cache import forget_people, forget_person, forget_shared
+from accounts.request_cache import forget_people, forget_shared
 
 from .access import CENTRES_GENERATION
 from .middleware import MFA_SESSION_KEY
@@ -20,7 +20,7 @@ def forget_second_factor(sender, request, user, authenticator, **kwargs):
 
 @receiver([post_save, post_delete], sender=Membership, dispatch_uid="centres.forget_cached_membership")
 def forget_cached_membership(sender, instance: Membership, **kwargs) -> None:
-    forget_person(instance.user_id)
+    forget_people([instance.user_id, instance.assessor_id])  # an assessor's home counts their learners
 
 
 @receiver([post_save, post_delete], sender=Centre, dispatch_uid="centres.forget_cached_centres")

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.request_cache import forget_person
 from audit.services import audit_record
 from notifications.services import notify
 
@@ -111,6 +112,7 @@ def learner_assessor_change(*, membership: Membership, assessor, actor: User) ->
         previous = membership.assessor
         membership.assessor = assessor
         membership.save(update_fields=["assessor"])
+        forget_person(previous.pk)  # the saved membership forgets the learner and the new assessor
         audit_record(action="membership.assessor_changed", actor=actor, centre=membership.centre,
                      target=membership,
                      data={"learner": membership.user.email, "from": previous.email, "to": assessor.email})

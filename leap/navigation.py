@@ -1,20 +1,24 @@
 """The navigation: which places a person's roles give them, in what order, with which counts.
 
 One list of items per request, built lazily by the `navigation` context processor and rendered three ways by
-`templates/includes/nav.html`: the top bar (wide screens: the primary items), the menu (a phone: every item;
+`templates/base.html`: the top bar (wide screens: the primary items), the menu (a phone: every item;
 wide screens: the rest) and, for learners, the bottom tab bar. Counts are callables, so a page that shows no
-navigation (an error page, a PDF) asks nothing, and each count is one query at most, asked once.
+navigation (an error page, a PDF) asks nothing, and each count is one query at most, asked once; an assessor's
+and a moderator's counts come from the shared cache under their generation. The places themselves (labels,
+URLs, icons) are worked out once per process for each set of roles.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import signed_in
@@ -34,11 +38,15 @@ class NavItem:
     url: str
     icon: str
     count: Callable[[], int] | None = None
+    counted: bool = False  # whether the place carries a count (`count` is this request's, set per request)
     count_label: str = ""  # what the count counts, for screen readers: "items waiting"
     primary: bool = False
     current: bool = field(default=False)
     short: str = ""  # the tab bar's label, where the full one is too long for a fifth of a phone
     also: tuple[str, ...] = ()  # names of the URLs, elsewhere, that are this place too
+    # The link as drawn in each (language, tab bar or not), shared by every request's copy of the place
+    # (templatetags/leap_ui.py: nav_link).
+    drawn: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def short_label(self) -> str:
@@ -52,10 +60,9 @@ class Navigation:
 
     @cached_property
     def items(self) -> list[NavItem]:
-        items = self._items()
-        primaries = [i for i in items if i.primary][:PRIMARY_LIMIT]
-        for item in items:
-            item.primary = item in primaries
+        counts = {"queue": self._once(self._queue_count), "messages": self._once(self._unread_messages_count),
+                  "moderation": self._once(self._samples_due_count), "my_samples": self.open_action_count}
+        items = [replace(place, count=counts[place.key] if place.counted else None) for place in self._places()]
         path = self.request.path
         match = getattr(self.request, "resolver_match", None)
         named = [i for i in items if match is not None and match.url_name in i.also]
@@ -78,9 +85,19 @@ class Navigation:
     def more(self) -> list[NavItem]:
         return [i for i in self.items if not i.primary]
 
-    def _items(self) -> list[NavItem]:
+    def _places(self) -> tuple[NavItem, ...]:
+        """The person's places, worked out once per process for each set of roles (and URL configuration): the
+        same for everyone with those roles, and reversing a URL name costs more than drawing the link."""
         leap = self.leap
-        roles = set(leap.roles)
+        roles = frozenset(leap.roles)
+        key = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), roles, leap.centre is not None)
+        places = _PLACES.get(key)
+        if places is None:
+            places = _PLACES[key] = tuple(_with_primaries(self._items(set(roles), leap.centre is not None)))
+        return places
+
+    @staticmethod
+    def _items(roles: set[str], in_centre: bool) -> list[NavItem]:
         staff = roles & {Role.ASSESSOR, Role.MODERATOR, Role.EXTERNAL_MODERATOR, Role.CENTRE_ADMIN}
         items = [NavItem("home", _("Home"), reverse("home"), "house", primary=True)]
         if Role.LEARNER in roles:
@@ -96,25 +113,24 @@ class Navigation:
                         also=("award_share", "public_name_setting")),
             ]
         messages = NavItem("messages", _("Messages"), reverse("conversation_list"), "message-circle", primary=True,
-                           count=self._once(self._unread_messages_count), count_label=_("unread messages"),
+                           counted=True, count_label=_("unread messages"),
                            short=_("Chat"), also=("conversation_detail",))
-        if Role.LEARNER in roles and leap.centre is not None:
+        if Role.LEARNER in roles and in_centre:
             items.insert(4, messages)
         # Cohort groups (community/groups): for everyone who may be in one or make one; no count, so no query.
         groups = NavItem("groups", _("Groups"), reverse("group_list"), "users")
-        if not staff or leap.centre is None:
-            return items + [groups] if Role.LEARNER in roles and leap.centre is not None else items
+        if not staff or not in_centre:
+            return items + [groups] if Role.LEARNER in roles and in_centre else items
         if Role.ASSESSOR in roles:
             items.append(NavItem("queue", _("Queue"), reverse("assessment_queue"), "inbox", primary=True,
-                                 count=self._once(self._queue_count), count_label=_("items waiting"),
+                                 counted=True, count_label=_("items waiting"),
                                  also=("review_detail",)))
         if roles & {Role.MODERATOR, Role.CENTRE_ADMIN}:
             items.append(NavItem("moderation", _("Moderation"), reverse("iqa_dashboard"), "clipboard-check",
-                                 primary=True, count=self._once(self._samples_due_count) if Role.MODERATOR in roles
-                                 else None, count_label=_("samples due")))
+                                 primary=True, counted=Role.MODERATOR in roles, count_label=_("samples due")))
         if Role.ASSESSOR in roles:
             items.append(NavItem("my_samples", _("My samples"), reverse("iqa_my_samples"), "list-checks",
-                                 primary=True, count=self.open_action_count, count_label=_("open IQA actions")))
+                                 primary=True, counted=True, count_label=_("open IQA actions")))
         if Role.EXTERNAL_MODERATOR in roles:
             items += [
                 NavItem("iqa_plans", _("IQA plans"), reverse("iqa_plan_list"), "clipboard-check", primary=True),
@@ -165,9 +181,23 @@ class Navigation:
         return value
 
     def _queue_count(self) -> int:
-        from assessment.queue_selectors import waiting_evidence
+        return self._assessor_counts["queue"]
 
-        return waiting_evidence(centre=self.leap.centre, assessor=self.request.user).count()
+    @cached_property
+    def _assessor_counts(self) -> dict[str, int]:
+        """The assessor's Queue and My samples counts, from the shared cache under their generation: their
+        learners' portfolios changing (portfolios.freshness) and their IQA actions opened or closed
+        (moderation.receivers) replace it. One cache round trip; two count queries when it is stale."""
+        from accounts.request_cache import read_through
+        from assessment.queue_selectors import waiting_evidence
+        from moderation.dashboards.selectors import assessor_open_action_count
+
+        centre, user = self.leap.centre, self.request.user
+
+        def counts() -> dict[str, int]:
+            return {"queue": waiting_evidence(centre=centre, assessor=user).count(),
+                    "my_samples": assessor_open_action_count(centre=centre, assessor=user)}
+        return read_through(f"nav_counts:{centre.pk}", user.pk, counts)
 
     def _unread_messages_count(self) -> int:
         from community.conversations.selectors import unread_count
@@ -175,20 +205,35 @@ class Navigation:
         return unread_count(user=self.request.user, centre=self.leap.centre)
 
     def _samples_due_count(self) -> int:
+        """From the shared cache under the moderator's generation and the centre's plans' (moderation.freshness),
+        for today: a cycle that starts tomorrow counts from tomorrow."""
+        from accounts.request_cache import read_through
         from moderation.dashboards.selectors import moderator_items_due_count
+        from moderation.freshness import plan_items_generation
 
-        return moderator_items_due_count(centre=self.leap.centre, moderator=self.request.user)
+        centre, user = self.leap.centre, self.request.user
+        return read_through(f"nav_samples_due:{centre.pk}:{timezone.localdate().isoformat()}", user.pk,
+                            lambda: moderator_items_due_count(centre=centre, moderator=user),
+                            shared=[plan_items_generation(centre.pk)])
 
     @cached_property
     def open_action_count(self) -> Callable[[], int]:
-        """The assessor's open IQA actions (the home page shows the same number): one query, asked once."""
-        from moderation.dashboards.selectors import assessor_open_action_count
-
+        """The assessor's open IQA actions (the home page shows the same number), asked once."""
         def count() -> int:
             if self.leap.centre is None or not self.leap.has(Role.ASSESSOR):
                 return 0
-            return assessor_open_action_count(centre=self.leap.centre, assessor=self.request.user)
+            return self._assessor_counts["my_samples"]
         return self._once(count)
+
+
+# (URL configuration, script prefix, roles, in a centre) -> the places, as `Navigation._places` builds them.
+_PLACES: dict[tuple, tuple[NavItem, ...]] = {}
+
+
+def _with_primaries(items: list[NavItem]) -> list[NavItem]:
+    """The top bar holds the first PRIMARY_LIMIT primary places; the others go under the menu's "More"."""
+    primaries = [i for i in items if i.primary][:PRIMARY_LIMIT]
+    return [replace(item, primary=item in primaries) for item in items]
 
 
 def navigation(request: HttpRequest) -> dict:

@@ -1,12 +1,21 @@
 """The home page (one section per role the person holds in their current centre, drawn from each app) and My
 Progress, which joins portfolios' progress to badges' awards."""
 
+import dataclasses
+import hashlib
+import secrets
+
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from accounts.access import signed_in
+from accounts.request_cache import read_through
+from assessment import freshness as assessment_freshness
 from assessment import home_selectors as assessment_home
 from badges.awards import selectors as badge_selectors
 from centres import selectors as centre_selectors
@@ -21,6 +30,7 @@ from moderation.external import selectors as eqa_selectors
 from portfolios.enrolments import selectors as portfolio_selectors
 from portfolios.models import Enrolment
 from records.gdpr import selectors as gdpr_selectors
+from records.transfers import selectors as prior_learning_selectors
 
 # The reports' headline figures each role's home shows (report slug, figure key, variant). An assessor's queue and
 # behind-schedule figures come from the queue and the caseload (`home_work.html`), as the pages they link to count.
@@ -63,27 +73,64 @@ def _headlines(request: HttpRequest, today) -> list:
     leap = request.leap
     if leap.has(Role.CENTRE_ADMIN):  # the whole centre's figures: kept a few minutes (the page says when they were)
         return insights_headlines.recent_headlines(enrolments_for(request), wanted=ADMIN_HEADLINES, today=today)
-    if leap.has(Role.MODERATOR):
-        return insights_headlines.headlines(enrolments_for(request), wanted=insights_headlines.QUALITY, today=today)
+    if leap.has(Role.MODERATOR):  # the quality figures of what they moderate, kept the same few minutes
+        return insights_headlines.recent_headlines(enrolments_for(request), wanted=insights_headlines.QUALITY,
+                                                   today=today)
     if leap.has(Role.ASSESSOR):  # their caseload's figures, kept the same few minutes (the page says so too)
         return insights_headlines.recent_headlines(enrolments_for(request), wanted=ASSESSOR_HEADLINES, today=today)
     return []
 
 
 def _assessor_home(request: HttpRequest) -> dict:
+    """The assessor's sections, read under their generation (their learners' changes replace it) and the centre's
+    assessment generation (anyone's decisions there), for today: only the clock is worked out on every request."""
     centre, user = request.leap.centre, request.user
+    qualified = any(m.qualified for m in request.leap.memberships
+                    if m.centre_id == centre.pk and m.role == Role.ASSESSOR)
+    today = timezone.localdate()
+    figures = read_through(f"home:assessor:{centre.pk}:{today.isoformat()}:{int(qualified)}", user.pk,
+                           lambda: _assessor_figures(centre, user, qualified), shared=_assessor_shared(centre))
+    context = {**figures, "work": dataclasses.replace(figures["work"], now=timezone.now()), "today": today,
+               "behind_margin": settings.LEAP_BEHIND_SCHEDULE_MARGIN, "overdue_days": centre.review_reminder_days}
+    return {"assessor_sections": _assessor_sections(request, context)}
+
+
+def _assessor_shared(centre) -> tuple[str, ...]:
+    return (assessment_freshness.centre_generation(centre.pk),)
+
+
+def _assessor_sections(request: HttpRequest, context: dict) -> dict[str, str]:
+    """The assessor's sections rendered, kept while what they show is the same: the figures read (their token), the
+    language, the day, the oldest item's days, each recent learner's "active ..." and the open IQA actions."""
+    work = context["work"]
+    shown = (context["token"], get_language(), context["today"].isoformat(), work.oldest_days,
+             context["overdue_days"], context["behind_margin"],
+             tuple(naturaltime(r.enrolment.last_activity_at) for r in context["caseload"]["recent"]))
+    digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
+
+    def render_sections() -> dict[str, str]:
+        sections = {"work": "includes/home_work.html", "iqa": "includes/home_iqa_actions.html",
+                    "caseload": "includes/home_caseload.html"}
+        return {name: render_to_string(template, context, request) for name, template in sections.items()}
+
+    return read_through(f"home:assessor-html:{request.leap.centre.pk}:{digest}", request.user.pk, render_sections,
+                        shared=_assessor_shared(request.leap.centre))
+
+
+def _assessor_figures(centre, user, qualified: bool) -> dict:
     rows = portfolio_selectors.caseload(
         enrolments=Enrolment.objects.filter(centre=centre, assessor=user),
         filters=portfolio_selectors.CaseloadFilter(sort="last_activity", descending=True))
-    qualified = any(m.qualified for m in request.leap.memberships
-                    if m.centre_id == centre.pk and m.role == Role.ASSESSOR)
+    actions = iqa_selectors.assessor_open_actions(centre=centre, assessor=user)
     return {
         "caseload": {"count": len(rows), "behind": rows.behind, "recent": rows[:10]},
         "work": assessment_home.assessor_work(centre=centre, assessor=user, qualified=qualified),
         "counts": portfolio_selectors.assessor_counts(centre=centre, assessor=user),
-        "iqa_actions": iqa_selectors.assessor_open_actions(centre=centre, assessor=user),
-        "behind_margin": settings.LEAP_BEHIND_SCHEDULE_MARGIN,
-        "overdue_days": centre.review_reminder_days,
+        "iqa_actions": actions,
+        "iqa_open_action_count": iqa_selectors.assessor_open_action_count(centre=centre, assessor=user)
+        if actions else 0,
+        "rpl_waiting": prior_learning_selectors.waiting_count(centre=centre, assessor=user),
+        "token": secrets.token_hex(8),  # names the sections rendered from these figures
     }
 
 

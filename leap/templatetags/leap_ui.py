@@ -20,6 +20,7 @@ from django import template
 from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -112,15 +113,24 @@ def status(kind: str, text: str, css: str = "") -> str:
 def nav_link(item, tab: bool = False) -> str:
     """One place of the navigation (`leap.navigation.NavItem`): in the top bar and menu with its full label, in the
     learner's tab bar (`tab=True`) with its short one. Drawn here rather than by an included template: it is on
-    every page, many times."""
+    every page, many times; the link's icon and label are drawn once per process for each language."""
+    href, inside = _nav_link_parts(item, tab)
     current = ' aria-current="page"' if item.current else ""
-    label = format_html("<span>{}</span>", item.short_label) if tab else format_html(
-        '<span class="nav-label">{}</span>', item.label)
     count = item.count() if item.count else 0
     badge = format_html('{}<span class="nav-count">{}<span class="visually-hidden"> {}</span></span>',
                         "" if tab else " ", count, item.count_label) if count else ""
-    return format_html('<a href="{}"{}>{}{}{}</a>', item.url, mark_safe(current),  # noqa: S308 - a constant
-                       render_icon(item.icon), label, badge)
+    return mark_safe(f"{href}{current}>{inside}{badge}</a>")  # noqa: S308 - escaped by _nav_link_parts
+
+
+def _nav_link_parts(item, tab: bool) -> tuple[str, str]:
+    """The link's opening (`<a href="...`) and what follows the tag (icon and label), escaped, kept on the place."""
+    key = (get_language(), tab)
+    parts = item.drawn.get(key)
+    if parts is None:
+        label = format_html("<span>{}</span>", item.short_label) if tab else format_html(
+            '<span class="nav-label">{}</span>', item.label)
+        parts = item.drawn[key] = (format_html('<a href="{}"', item.url), render_icon(item.icon) + label)
+    return parts
 
 
 @register.filter

@@ -8,6 +8,7 @@ from audit.services import audit_record
 from centres.models import Centre, Role
 from centres.services import ServiceError, has_role
 
+from ..freshness import plan_items_changed
 from ..models import PlanItem
 from .selectors import open_plan_items
 
@@ -29,6 +30,7 @@ def plan_items_reassign(*, centre: Centre, from_moderator: User | None, to_moder
         if not ids:
             raise ServiceError(_("There are no open items to move."))
         PlanItem.objects.filter(pk__in=ids).update(moderator=to_moderator)
+        plan_items_changed(centre_id=centre.pk)  # update() sends no post_save
         audit_record(action="plan_items.reassigned", actor=actor, centre=centre, target=to_moderator,
                      subject=assessor,
                      data={"from": getattr(from_moderator, "email", None), "to": to_moderator.email,

@@ -19,6 +19,7 @@ from accounts.models import User
 from audit.services import audit_record
 from centres.models import Centre, Role
 from centres.services import ServiceError, has_role
+from moderation.freshness import plan_items_changed
 from moderation.models import DEFAULT_TIER_RATES, PlanItem, SampleKind, SamplingPlan, SamplingStrategy
 from moderation.plans import generator, selectors
 from moderation.strategies.risk import assessor_risks
@@ -113,7 +114,7 @@ def sampling_plan_generate(*, strategy: SamplingStrategy, cycle_start_year: int,
         number = (SamplingPlan.objects.filter(strategy=strategy, cycle_start=start).aggregate(n=Max("number"))["n"]
                   or 0) + 1
         if previous:
-            SamplingPlan.objects.filter(pk=previous.pk).update(current=False)
+            SamplingPlan.objects.filter(pk=previous.pk).update(current=False)  # the new plan's save forgets
         plan = SamplingPlan.objects.create(
             strategy=strategy, centre_id=strategy.centre_id, cycle_start=start, cycle_end=end, seed=seed,
             number=number, replaces=previous, generated_by=actor,
@@ -157,6 +158,7 @@ def _make_items(plan: SamplingPlan, draws: list[generator.Draw], previous: Sampl
               for old in kept.values() if old.added_by_id and not old.removed_at]
     for position, item in enumerate(items):
         item.position = position
+    plan_items_changed(centre_id=plan.centre_id)  # bulk_create sends no post_save
     return PlanItem.objects.bulk_create(items, batch_size=1000)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.request_cache import forget_person
 from assessment.models import UnitSignOff
 from assessment.services import unit_unlock
 from audit.services import audit_record
@@ -211,6 +212,7 @@ def sample_record(
         created = SampleAction.objects.bulk_create(
             SampleAction(sample=sample, text=text, owner_id=sample.assessor_id,
                          due_date=due or working_days_after(today, ACTION_WORKING_DAYS)) for text, due in actions)
+        forget_person(sample.assessor_id)  # bulk_create sends no post_save: their open actions' count changed
         _audit("iqa.sample_recorded", sample=sample, actor=actor, outcome=outcome, feedback=feedback,
                criteria=sorted(c.number for c in criteria), vacs=vacs, process_checks=process_checks,
                actions=[{"text": a.text, "due": a.due_date.isoformat()} for a in created])

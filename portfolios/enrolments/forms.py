@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.widgets import QuickSelect
 from centres.forms import AssessorChoiceField, assessors_of
 from centres.models import Membership, Role
 from portfolios.models import Enrolment
@@ -73,16 +74,19 @@ class EnrolmentStatusForm(forms.Form):
 
 class CaseloadFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
-    qualification = forms.TypedChoiceField(label=_("Qualification"), required=False, coerce=int, empty_value=None)
+    qualification = forms.TypedChoiceField(label=_("Qualification"), required=False, coerce=int, empty_value=None,
+                                           widget=QuickSelect)
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Active and on break"))] + list(Enrolment.Status.choices))
+                               choices=[("", _("Active and on break"))] + list(Enrolment.Status.choices),
+                               widget=QuickSelect)
     behind = forms.BooleanField(label=_("Behind schedule only"), required=False)
-    assessor = forms.TypedChoiceField(label=_("Assessor"), required=False, coerce=int, empty_value=None)
+    assessor = forms.TypedChoiceField(label=_("Assessor"), required=False, coerce=int, empty_value=None,
+                                      widget=QuickSelect)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
         ("learner", _("Learner")), ("progress", _("Progress")), ("days_left", _("Days left")),
-        ("last_activity", _("Last activity"))])
+        ("last_activity", _("Last activity"))], widget=QuickSelect)
     order = forms.ChoiceField(label=_("Order"), required=False,
-                              choices=[("asc", _("Ascending")), ("desc", _("Descending"))])
+                              choices=[("asc", _("Ascending")), ("desc", _("Descending"))], widget=QuickSelect)
 
     def __init__(self, *args, qualifications, assessors=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -39,6 +39,7 @@ from community.sharing.models import PeerComment, Report, SharedItem
 from community.witness.models import WitnessStatement
 from moderation.models import CoMarkingExercise
 from notifications.models import Notification
+from portfolios.freshness import portfolio_changed
 from portfolios.models import AssessmentPlan, Enrolment, Evidence, EvidenceFile, EvidenceSubmission
 from records.retention.destruction import ERASED_EMAIL_DOMAIN, destroy_records
 from records.retention.schedule import Kind, retention_schedule
@@ -262,6 +263,7 @@ def run_step(request: DataRequest, actor: User, code: str, step: Step) -> None:
         count, ids = done if isinstance(done, tuple) else (done, None)
         steps[code] = {"at": timezone.now().isoformat(), "count": count}
         DataRequest.objects.filter(pk=locked.pk).update(erasure=locked.erasure)
+        portfolio_changed(learner_ids=[locked.subject_id])  # the steps' bulk updates fire no signals
         audit_record(action="data_request.erasure_step", actor=actor, centre=locked.centre, target=locked,
                      data={"step": code, "count": count, **({"ids": ids} if ids is not None else {})})
     request.erasure = locked.erasure

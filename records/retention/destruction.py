@@ -51,6 +51,7 @@ from community.conversations.models import Message, MessageFile
 from community.witness.models import WitnessRequest, WitnessStatement
 from moderation.external.reports.models import EqaComment, EqaJudgement
 from moderation.models import Observation, Sample, SampleAction
+from portfolios.freshness import portfolio_changed
 from portfolios.models import AssessmentPlan, Enrolment, Evidence, EvidenceFile, EvidenceSubmission, PlanItem
 
 from .kinds import Kind
@@ -123,6 +124,7 @@ def destroy_records(*, kind: str, learner, centre, enrolment_ids: list[int] | No
         if not run.tombstones:
             return []
         Tombstone.objects.bulk_create(run.tombstones)
+        portfolio_changed(enrolment_ids=run.enrolment_ids)  # the destroyers' bulk updates fire no signals
         audit_record(action=DESTROYED_ACTION, actor=actor, centre=centre, data={
             "kind": kind, "reason": reason, "learner_ref": learner_ref(learner.pk), "enrolments": run.enrolment_ids,
             "count": len(run.tombstones), "files": run.files, "sign_offs": run.sign_offs, "seals": run.seals,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from assessment.freshness import assessment_changed
 from assessment.services import locked_units
 from audit.services import audit_record
 from centres.models import Membership, Role
@@ -118,6 +119,7 @@ def _create(enrolment: Enrolment, reading: Reading, actor: User, confirmed: bool
             achieved_at=m.achieved.achieved_at, seal_hash=m.achieved.seal_hash,
             signed_off_at=m.achieved.signed_off_at, evidence_titles=m.achieved.evidence_titles)
         for m in reading.matched)
+    assessment_changed(enrolment_ids=[enrolment.pk], centre_ids=[enrolment.centre_id])  # bulk: no signals
     audit_record(action="prior_learning.imported", actor=actor, centre=enrolment.centre, target=record,
                  subject=enrolment, data={"enrolment": enrolment.pk, "sha256": reading.sha256,
                                           "claims": record.claims_count, "not_on_course": record.not_on_course_count,
@@ -186,6 +188,7 @@ def claims_decide(*, enrolment: Enrolment, actor: User, decisions: dict[int, tup
             claim.decided_by, claim.decided_at, claim.reason = actor, now, reason
         PriorLearningClaim.objects.bulk_update([c for c, _ch, _r in chosen],
                                                ["status", "decided_by", "decided_at", "reason"])
+        assessment_changed(enrolment_ids=[enrolment.pk], centre_ids=[enrolment.centre_id])  # bulk: no signals
         accepted = [c for c, choice, _r in chosen if choice == ACCEPT]
         AchievedCriterion.objects.bulk_create(
             [AchievedCriterion(enrolment=enrolment, criterion_id=c.criterion_id, unit_id=c.unit_id, achieved_at=now)

@@ -228,7 +228,7 @@ def _queue_queries(client, query="") -> int:
     return len(captured)
 
 
-def test_queue_query_count_does_not_grow_with_the_number_of_items(personas, version, django_assert_max_num_queries):
+def test_queue_query_count_does_not_grow_with_the_number_of_items(personas, version):
     first_unit, second_unit = version.units.order_by("position")
     both = [first_unit.criteria.first(), second_unit.criteria.first()]
     learners = [make_enrolment(learner(personas.centre, personas.assessor), personas.assessor, version)
@@ -240,14 +240,13 @@ def test_queue_query_count_does_not_grow_with_the_number_of_items(personas, vers
     for i in range(95):
         submitted(learners[i % 5], f"More {i}", days_ago=2 + i / 10, criteria=both, files=1,
                   returned_before=i % 3 == 0)
-    with django_assert_max_num_queries(few):
-        response = client.get(QUEUE)
-    assert len(response.context["rows"]) == 50
-    with django_assert_max_num_queries(few):
-        client.get(QUEUE + f"?page=2&unit={first_unit.pk}&age=1&learner={learners[0].learner_id}")
-    # The user, their memberships, the filters' learners and units, the count, the page's items, their claims and
-    # files, and the navigation's counts (queue, IQA actions, unread messages, notifications).
-    assert few == 12, few
+    # Each measured after a first visit: the writes above replace the cached navigation counts.
+    assert _queue_queries(client) <= few
+    assert len(client.get(QUEUE).context["rows"]) == 50
+    assert _queue_queries(client, f"?page=2&unit={first_unit.pk}&age=1&learner={learners[0].learner_id}") <= few
+    # The filters' learners and units, the count, the page's items, their claims and files; the user, their
+    # memberships and the navigation's counts come from the cache after the first visit.
+    assert few == 6, few
 
 
 def test_duration_text_reads_as_days_and_hours():

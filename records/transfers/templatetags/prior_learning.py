@@ -3,19 +3,9 @@ below never import records)."""
 
 from django import template
 
-from ..selectors import recognised_for_learner, waiting_count
+from ..selectors import recognised_for_learner
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def prior_learning_waiting(context) -> int:
-    """Criteria of recognised prior learning awaiting the signed-in assessor's decision here: one query."""
-    request = context.get("request")
-    leap = getattr(request, "leap", None)
-    if leap is None or leap.centre is None:
-        return 0
-    return waiting_count(centre=leap.centre, assessor=request.user)
 
 
 @register.simple_tag(takes_context=True)
