@@ -208,8 +208,9 @@ def test_the_list_shows_each_centre_with_its_people_in_a_fixed_number_of_queries
                                                                                  django_assert_num_queries):
     client = client_for(platform_admin)
     client.get(reverse("platform_centres"))  # the first request of a session reads more (session, second factor)
-    with django_assert_num_queries(5) as few:
+    with django_assert_num_queries(2) as few:  # warm: the person and memberships come from the cache
         page = client.get(reverse("platform_centres"))
+    counted = len(few.captured_queries)  # now: each request empties the connection's query log
     rows = {c.name: (c.learner_count, c.staff_count, c.admin_count) for c in page.context["page"]}
     # North: 2 learners; admin, 2 assessors, moderator, EQA. South: 1 learner, 1 assessor, no admin.
     assert rows == {"North Vocational College": (2, 5, 1), "South Skills Academy": (1, 1, 0)}
@@ -218,7 +219,8 @@ def test_the_list_shows_each_centre_with_its_people_in_a_fixed_number_of_queries
         assessor = staff(centre, Role.ASSESSOR)
         staff(centre, Role.CENTRE_ADMIN)
         learner(centre, assessor)
-    with django_assert_num_queries(len(few.captured_queries)):
+    client.get(reverse("platform_centres"))  # the writes forgot the people concerned: warm the cache again
+    with django_assert_num_queries(counted):
         page = client.get(reverse("platform_centres"))
     assert len(page.context["page"]) == 8
     assert "each person counted once" in page.content.decode()

@@ -152,5 +152,6 @@ def test_the_plan_page_query_count_does_not_grow_with_the_items(personas, enrolm
     for unit in units * 3:
         _add_item(plan, personas.assessor, unit)
         plan.refresh_from_db()
+    client.get(url)  # warm the cache again after the writes, like the first measurement
     with django_assert_max_num_queries(len(one_item.captured_queries)):
         client.get(url)

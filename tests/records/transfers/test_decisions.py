@@ -154,10 +154,9 @@ def test_the_decision_page_runs_the_same_queries_for_two_claims_or_eight(persona
     assert page.content.decode().count('class="rpl-claim"') == 4
 
 
-# The enrolment, who decides it (2), its claims, its imports, and two of the page frame's counts (the queue, open
-# actions). On this second visit the user, their memberships and the unread messages and notifications come from
-# the cache.
-QUERIES = 7
+# The enrolment, who decides it (2), its claims and its imports. On this second visit the user, their memberships,
+# the navigation's counts (the queue, open actions) and the unread messages and notifications come from the cache.
+QUERIES = 5
 
 
 def test_the_assessor_home_counts_what_waits_in_one_query(personas, world, django_assert_num_queries):
