@@ -110,6 +110,7 @@ def test_the_reports_page_has_a_fixed_number_of_queries(personas, group, item, a
     few = _queries(client)
     for n in range(1, 6):
         post_report(n)
+    client.get(reverse("sharing_reports"))  # warm again after the writes, like the first measurement
     with django_assert_num_queries(few):
         response = client.get(reverse("sharing_reports"))
     assert response.content.count(b"report-row") == 7
