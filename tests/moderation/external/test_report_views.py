@@ -115,10 +115,12 @@ def test_the_centres_action_list_is_a_fixed_number_of_queries_overdue_first(pers
     client = client_for(personas.admin)
     _points(world, 2, owner=personas.assessor)
     client.get(reverse("centre_actions"))  # warm the session and the caches
-    with django_assert_num_queries(5) as few:
+    with django_assert_num_queries(2) as few:  # warm: the person, memberships and navigation counts are cached
         client.get(reverse("centre_actions"))
+    counted = len(few.captured_queries)  # now: the next request empties the connection's query log
     _points(world, 8, owner=personas.moderator)
-    with django_assert_num_queries(len(few.captured_queries)):
+    client.get(reverse("centre_actions"))  # warm again after the writes, like the first measurement
+    with django_assert_num_queries(counted):
         page = client.get(reverse("centre_actions")).content.decode()
     assert page.index("Overdue") < page.index("Point 1")
 
@@ -139,11 +141,13 @@ def test_the_picker_is_a_fixed_number_of_queries_and_pages(personas, django_asse
     client = client_for(world.eqa)
     url = reverse("eqa_mine_report_sample", args=[world.report.pk]) + "?show=all"
     client.get(url)
-    with django_assert_num_queries(18) as few:
+    with django_assert_num_queries(14) as few:  # warm: the person, memberships and navigation counts are cached
         client.get(url)
+    counted = len(few.captured_queries)  # now: the next request empties the connection's query log
     for _ in range(12):  # 3 units each: 14 learners, 42 units, two pages
         make_enrolment(learner(personas.centre, personas.assessor), personas.assessor, world.enrolment.version)
-    with django_assert_num_queries(len(few.captured_queries)):
+    client.get(url)  # warm again after the writes, like the first measurement
+    with django_assert_num_queries(counted):
         page = client.get(url).content.decode()
     assert "page 1 of 2" in page
 
