@@ -283,17 +283,19 @@ def test_each_list_page_of_the_external_moderator_is_a_fixed_number_of_queries(p
         meeting_record(centre=personas.centre, actor=personas.moderator, held_on=timezone.localdate(),
                        title=f"Meeting {n}", attendees=[personas.assessor], minutes="", decisions="")
     assert one == PINNED_QUERIES, str(sorted(one.items()))
+    client.get(reverse("home"))  # warm again after the writes, like the first measurements
     for name, url in urls.items():
         with django_assert_num_queries(PINNED_QUERIES[name]):
             assert client.get(url).status_code == 200, name
-    assert events(grant, "eqa.viewed").count() == 2 * len(urls) + 1
+    assert events(grant, "eqa.viewed").count() == 2 * len(urls) + 2
 
 
 # Each counts the request's own (session, user, memberships, grant, unread notifications, and the audit event of
 # the page in its savepoints: 11 in all) and the page's.
-PINNED_QUERIES = {"caseload": 16, "iqa_co_marking_list": 12, "iqa_meeting_list": 12, "iqa_observation_list": 13,
-                  "iqa_plan_detail": 17, "iqa_plan_list": 12, "iqa_strategy_list": 15, "learner_list": 14,
-                  "qualification_list": 12}
+# Warm: the person, memberships, grants and navigation counts come from the cache.
+PINNED_QUERIES = {"caseload": 12, "iqa_co_marking_list": 8, "iqa_meeting_list": 8, "iqa_observation_list": 9,
+                  "iqa_plan_detail": 13, "iqa_plan_list": 8, "iqa_strategy_list": 11, "learner_list": 10,
+                  "qualification_list": 8}
 
 
 def test_the_home_page_under_a_grant_says_the_scope_the_end_and_the_counts(personas):
