@@ -163,7 +163,8 @@ def test_the_dashboard_costs_the_same_queries_at_5_and_30_learners(world, django
     assert big.context["dashboard"].totals.planned == 60
 
 
-# Warm, the user, the memberships and the notification count come from the cache; the dashboard: plan items, actions and observations (one
+# Warm, the user, the memberships and the notification count come from the cache; the dashboard: plan items,
+# actions and observations (one
 # aggregate each), the plans, the centre's moderators, the people's names; the reassignment form's moderators
 # (twice: from and to) and assessors (9 so far). Then the observation targets (issue 11, point 8), which grow
 # with the number of approved strategies, never with learners: the approved strategies and their tier rates (2),

@@ -200,7 +200,8 @@ def test_the_conversation_and_the_list_cost_the_same_whatever_their_length(perso
     _queries(assessor, detail), _queries(assessor, listing)  # warm the cache again after the writes, like `few`
     many = (_queries(assessor, detail), _queries(assessor, listing))
     assert many == few
-    assert few == (13, 2)  # warm navigation counts cached since; detail: enrolment, participants, conversation, read receipt, its notifications read,
+    # warm: the navigation counts are cached since.
+    assert few == (13, 2)  # detail: enrolment, participants, conversation, read receipt, its notifications read,
     # the reference choices (2), messages, their files, read states, the four navigation counts (reading makes the
     # two unread counts stale, so they are counted again); list: the queue and samples counts and its one query,
     # the unread counts from the cache (the person and their roles come from the cache on both)

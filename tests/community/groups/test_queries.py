@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 # count; a thread also the group's staff and the person's latest post) and the page frame's (the user, their
 # memberships, the navigation's and the bell's counts; the group page also what sharing lists of the group).
 # The thread: +1 for the posts the reader has reported (shown as "Reported" instead of a Report link).
-PAGES = {"group_list": 3, "group_detail": 5, "group_board": 4, "group_thread": 9}  # warm: person, memberships, unread counts cached
+# Warm: the person, their memberships and the unread counts come from the cache.
+PAGES = {"group_list": 3, "group_detail": 5, "group_board": 4, "group_thread": 9}
 
 
 def grow(personas, group, n: int):

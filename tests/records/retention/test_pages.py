@@ -19,7 +19,8 @@ from .test_listing_and_destruction import _committing
 
 pytestmark = pytest.mark.django_db
 
-BATCH_QUERIES = 2  # warm (the person, centre context and counts cached): the batch, its items (learners and courses joined)
+# Warm (the person, the centre context and the counts are cached): the batch, its items (learners and courses joined).
+BATCH_QUERIES = 2
 
 
 @pytest.fixture(autouse=True)
