@@ -64,9 +64,22 @@ def home(request: HttpRequest) -> HttpResponse:
         context["iqa"] = iqa_selectors.moderator_dashboard(centre=centre, moderator=request.user)
     if leap.has(Role.LEARNER):
         context["learner_membership"] = leap.learner_membership
-        context["progress"] = badge_selectors.with_certificates(
-            portfolio_selectors.my_progress_summary(learner=request.user, centre=centre))
+        context["learner_progress"] = _learner_progress(request, today)
     return render(request, "home.html", context)
+
+
+def _learner_progress(request: HttpRequest, today) -> str:
+    """The learner's progress summaries rendered, kept under their generation (every change of their portfolio,
+    decisions, badges and certificates replaces it) for their centre, language and day ("days left")."""
+    centre = request.leap.centre
+
+    def render_progress() -> str:
+        progress = badge_selectors.with_certificates(
+            portfolio_selectors.my_progress_summary(learner=request.user, centre=centre))
+        return render_to_string("portfolios/includes/home_progress.html", {"progress": progress}, request)
+
+    return read_through(f"home:learner-html:{centre.pk}:{get_language()}:{today.isoformat()}", request.user.pk,
+                        render_progress)
 
 
 def _headlines(request: HttpRequest, today) -> list:
@@ -142,4 +155,13 @@ def _my_progress(request: HttpRequest) -> list:
 
 @role_required(Role.LEARNER)
 def my_progress(request: HttpRequest) -> HttpResponse:
-    return render(request, "portfolios/my_progress.html", {"progress": _my_progress(request)})
+    """Rendered once per learner, centre, language and day ("days left"), kept under the learner's generation."""
+    centre, today = request.leap.centre, timezone.localdate()
+
+    def render_content() -> str:
+        return render_to_string("portfolios/includes/my_progress_content.html",
+                                {"progress": _my_progress(request)}, request)
+
+    content = read_through(f"my_progress-html:{centre.pk}:{get_language()}:{today.isoformat()}", request.user.pk,
+                           render_content)
+    return render(request, "portfolios/my_progress.html", {"content": content})
