@@ -33,7 +33,7 @@ class BenchEnvironment:
 def prepare_environment() -> BenchEnvironment:
     """Set the environment variables LEAP's settings read. Call before ``django.setup()``."""
     given_url = os.environ.get("DATABASE_URL", "")
-    postgres_url = _recreate_postgres_database(given_url) if given_url else ""
+    postgres_url = recreate_postgres_database(given_url, BENCH_DATABASE) if given_url else ""
     var_dir = Path(tempfile.mkdtemp(prefix="leap-bench-"))
     (var_dir / "static").mkdir()  # STATIC_ROOT, so WhiteNoise does not warn that it is missing
     database_url = postgres_url or f"sqlite:///{var_dir / 'leap.sqlite3'}"
@@ -48,8 +48,8 @@ def prepare_environment() -> BenchEnvironment:
     return BenchEnvironment(var_dir=var_dir, database_url=database_url)
 
 
-def _recreate_postgres_database(url: str) -> str:
-    """Drop and create ``leap_bench`` on the server ``url`` names; return the URL of that database."""
+def recreate_postgres_database(url: str, name: str) -> str:
+    """Drop and create the database ``name`` on the server ``url`` names; return the URL of that database."""
     parts = urlsplit(url)
     if parts.scheme not in POSTGRES_SCHEMES:
         raise BenchSetupError(f"DATABASE_URL must be a PostgreSQL URL (or unset for SQLite), not {parts.scheme}://")
@@ -64,12 +64,12 @@ def _recreate_postgres_database(url: str) -> str:
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = %s AND pid <> pg_backend_pid()", [BENCH_DATABASE])
-            cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}"')
-            cur.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+                        "WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cur.execute(f'CREATE DATABASE "{name}"')
     finally:
         conn.close()
-    return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def _server_params(parts) -> dict[str, str | int]:

@@ -24,7 +24,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+
+from tests.bench._environment import BenchSetupError, recreate_postgres_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -72,27 +73,10 @@ class LoadFailure(Exception):
 
 def recreate_database(server_url: str, name: str) -> str:
     """Drop and create `name` on the PostgreSQL server `server_url` names; the URL of that database."""
-    import psycopg2
-
-    parts = urlsplit(server_url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        raise LoadFailure(f"DATABASE_URL must name a PostgreSQL server, not {parts.scheme}://")
-    params = {"host": parts.hostname or "127.0.0.1", "port": parts.port or 5432,
-              "user": unquote(parts.username or "postgres"), "password": unquote(parts.password or "")}
     try:
-        conn = psycopg2.connect(dbname="postgres", **params)
-    except psycopg2.OperationalError as error:
-        raise LoadFailure(f"cannot connect to PostgreSQL at {params['host']}:{params['port']}: {error}") from error
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
-                        "AND pid <> pg_backend_pid()", [name])
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            cur.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        conn.close()
-    return urlunsplit(parts._replace(path=f"/{name}"))
+        return recreate_postgres_database(server_url, name)
+    except BenchSetupError as error:
+        raise LoadFailure(str(error)) from error
 
 
 def prepare_environment(settings: Settings, var_dir: Path) -> None:

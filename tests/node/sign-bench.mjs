@@ -13,30 +13,7 @@ import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {cryptosuite as eddsaRdfc2022CryptoSuite} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as vc from '@digitalbazaar/vc';
-import {JsonLdDocumentLoader} from 'jsonld-document-loader';
-
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) {
-    chunks.push(chunk);
-  }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-}
-
-function documentLoaderFor(contexts) {
-  const supplied = new JsonLdDocumentLoader();
-  for(const [url, document] of Object.entries(contexts)) {
-    supplied.addStatic(url, document);
-  }
-  const fallback = supplied.build();
-  return async url => {
-    try {
-      return await vc.defaultDocumentLoader(url);
-    } catch {
-      return fallback(url);
-    }
-  };
-}
+import {localDocumentLoader, readStdin} from './local.mjs';
 
 async function signOnce({credential, suite, documentLoader}) {
   return vc.issue({credential: structuredClone(credential), suite, documentLoader});
@@ -48,7 +25,7 @@ const keyPair = await Ed25519Multikey.generate({controller});
 const suite = new DataIntegrityProof({
   signer: keyPair.signer(), cryptosuite: eddsaRdfc2022CryptoSuite, date: input.created,
 });
-const documentLoader = documentLoaderFor(input.contexts ?? {});
+const documentLoader = localDocumentLoader(input.contexts ?? {});
 const options = {credential: input.credential, suite, documentLoader};
 
 let signed = await signOnce(options);

@@ -15,15 +15,7 @@ import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {cryptosuite as eddsaRdfc2022CryptoSuite} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as vc from '@digitalbazaar/vc';
 import {importJWK, jwtVerify} from 'jose';
-import {JsonLdDocumentLoader} from 'jsonld-document-loader';
-
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) {
-    chunks.push(chunk);
-  }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-}
+import {localDocumentLoader, readStdin} from './local.mjs';
 
 function describe(error) {
   if(!error) {
@@ -35,28 +27,18 @@ function describe(error) {
 }
 
 function documentLoaderFor({contexts = {}, controller, verificationMethod}) {
-  const supplied = new JsonLdDocumentLoader();
-  for(const [url, document] of Object.entries(contexts)) {
-    supplied.addStatic(url, document);
-  }
+  const documents = {...contexts};
   const methods = [...(controller?.verificationMethod ?? [])];
   if(verificationMethod) {
     methods.push(verificationMethod);
   }
   for(const method of methods) {
-    supplied.addStatic(method.id, {'@context': 'https://w3id.org/security/multikey/v1', ...method});
+    documents[method.id] = {'@context': 'https://w3id.org/security/multikey/v1', ...method};
   }
   if(controller) {
-    supplied.addStatic(controller.id, controller);
+    documents[controller.id] = controller;
   }
-  const fallback = supplied.build();
-  return async url => {
-    try {
-      return await vc.defaultDocumentLoader(url);
-    } catch {
-      return fallback(url);
-    }
-  };
+  return localDocumentLoader(documents);
 }
 
 async function verifyDataIntegrity(input) {
