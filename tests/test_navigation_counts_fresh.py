@@ -72,21 +72,14 @@ def test_evidence_submitted_shows_in_the_queue_at_once(assessor, enrolment):
     assert counts(assessor)["Queue"] == 1
 
 
-def test_evidence_decided_leaves_the_queue_at_once(assessor, enrolment, personas):
+@pytest.mark.parametrize("met, outcome, actions", [(True, Review.Outcome.ACCEPTED, ""),
+                                                   (False, Review.Outcome.RETURNED, "Weigh the portions.")])
+def test_evidence_decided_or_returned_leaves_the_queue_at_once(assessor, enrolment, personas, met, outcome, actions):
     submission = submitted(enrolment)
     assert counts(assessor)["Queue"] == 1
     review = review_start(submission=submission, actor=personas.assessor)
-    review_decide(review=review, actor=personas.assessor, decisions={c: True for c in submission.claimed},
-                  outcome=Review.Outcome.ACCEPTED, feedback="Well done.", actions="")
-    assert counts(assessor)["Queue"] == 0
-
-
-def test_evidence_returned_leaves_the_queue_at_once(assessor, enrolment, personas):
-    submission = submitted(enrolment)
-    assert counts(assessor)["Queue"] == 1
-    review = review_start(submission=submission, actor=personas.assessor)
-    review_decide(review=review, actor=personas.assessor, decisions={c: False for c in submission.claimed},
-                  outcome=Review.Outcome.RETURNED, feedback="Nearly.", actions="Weigh the portions.")
+    review_decide(review=review, actor=personas.assessor, decisions={c: met for c in submission.claimed},
+                  outcome=outcome, feedback="Thank you.", actions=actions)
     assert counts(assessor)["Queue"] == 0
 
 
