@@ -37,6 +37,12 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return self._create_user(email, password, **extra)
 
 
+def display_name_of(user_id: int | None, first_name: str, last_name: str, email: str) -> str:
+    """`User.display_name` from the values alone, for long lists that read values rather than people."""
+    full = pseudonym_of(user_id) or f"{first_name} {last_name}".strip()
+    return full or (hidden() if contact_hidden(user_id) else email)
+
+
 class User(AbstractUser):
     """A person. Email is the login; what they may do comes from their centre memberships."""
 

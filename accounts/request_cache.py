@@ -30,7 +30,7 @@ from django.db.models.fields.files import FieldFile
 T = TypeVar("T")
 
 # Bump when what is stored changes shape in a way the model fields do not show.
-LAYOUT = 1
+LAYOUT = 2
 VALUE_SECONDS = 60 * 60
 GENERATION_SECONDS = 7 * 24 * 60 * 60
 # Models whose fields the cached values hold: a field added, removed or renamed changes every key.

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.models import display_name_of
 from centres.models import Membership, Role
 from portfolios.models import Enrolment, Evidence, EvidenceCriterion, EvidenceFile, EvidenceSubmission
 from qualifications.models import Unit
@@ -158,13 +159,16 @@ def file_kinds(files: list[tuple[str, str]]) -> list[FileKind]:
     return [FileKind(kind, len(types), types[0]) for kind, types in groups.items()]
 
 
-def queue_choices(*, centre, assessor) -> tuple[QuerySet, QuerySet[Unit]]:
-    """The learners with waiting items, and the units those items claim: what the filters offer."""
+def queue_choices(*, centre, assessor) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The learners with waiting items, and the units those items claim, as (pk, label): what the filters offer.
+    Two queries of plain values (a queue can hold a few hundred learners)."""
     waiting = waiting_evidence(centre=centre, assessor=assessor)
-    learners = (User.objects.filter(pk__in=waiting.values("enrolment__learner")).order_by("first_name", "last_name")
-                .only("pk", "first_name", "last_name", "email"))
-    units = (Unit.objects.filter(pk__in=EvidenceCriterion.objects.filter(evidence__in=waiting).values("unit"))
-             .only("pk", "code", "title").order_by("code"))
+    learners = [(pk, display_name_of(pk, first, last, email)) for pk, first, last, email in
+                User.objects.filter(pk__in=waiting.values("enrolment__learner")).order_by("first_name", "last_name")
+                .values_list("pk", "first_name", "last_name", "email")]
+    units = [(pk, f"{code} {title}") for pk, code, title in
+             Unit.objects.filter(pk__in=EvidenceCriterion.objects.filter(evidence__in=waiting).values("unit"))
+             .order_by("code").values_list("pk", "code", "title")]
     return learners, units
 
 

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.widgets import QuickSelect
+from accounts.widgets import QuickForm, QuickSelect
 from centres.access import role_required
 from centres.models import Role
 
@@ -21,7 +21,7 @@ AGE_CHOICES = [("", _("Any age")), (1, _("Older than 1 day")), (3, _("Older than
                (7, _("Older than 7 days")), (14, _("Older than 14 days"))]
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(QuickForm):
     learner = forms.TypedChoiceField(label=_("Learner"), required=False, coerce=int, empty_value=None,
                                      widget=QuickSelect)
     unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None, widget=QuickSelect)
@@ -30,8 +30,8 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, learners, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["learner"].choices = [("", _("All learners"))] + [(u.pk, u.display_name) for u in learners]
-        self.fields["unit"].choices = [("", _("All units"))] + [(u.pk, f"{u.code} {u.title}") for u in units]
+        self.fields["learner"].choices = [("", _("All learners")), *learners]
+        self.fields["unit"].choices = [("", _("All units")), *units]
 
     def queue_filter(self) -> selectors.QueueFilter:
         data = self.cleaned_data if self.is_valid() else {}

@@ -16,6 +16,7 @@ from centres.models import Membership, Role
 from centres.services import ServiceError, has_role
 from centres.workflow import move_status
 from notifications.services import notify
+from portfolios import progress_counts
 from portfolios.enrolments.services import (
     enrolment_complete,
     enrolment_reopen,
@@ -173,10 +174,11 @@ def _apply_achievements(review: Review) -> None:
     """A counted decision moves progress: each criterion met in accepted evidence is achieved."""
     if review.outcome != Review.Outcome.ACCEPTED:
         return
-    met = review.decisions.filter(met=True)
+    met = list(review.decisions.filter(met=True))
     AchievedCriterion.objects.bulk_create(
         [AchievedCriterion(enrolment_id=d.enrolment_id, criterion_id=d.criterion_id, unit_id=d.unit_id,
                            achieved_at=d.decided_at) for d in met], ignore_conflicts=True)
+    progress_counts.refresh(d.enrolment_id for d in met)  # bulk: no signals
 
 
 def review_countersign(*, review: Review, actor: User) -> Review:

@@ -118,7 +118,7 @@ def _assessor_sections(request: HttpRequest, context: dict) -> dict[str, str]:
     work = context["work"]
     shown = (context["token"], get_language(), context["today"].isoformat(), work.oldest_days,
              context["overdue_days"], context["behind_margin"],
-             tuple(naturaltime(r.enrolment.last_activity_at) for r in context["caseload"]["recent"]))
+             tuple(naturaltime(r.last_activity_at) for r in context["caseload"]["recent"]))
     digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
 
     def render_sections() -> dict[str, str]:

@@ -49,6 +49,10 @@ class Enrolment(models.Model):
     last_activity_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
     units = models.ManyToManyField("qualifications.Unit", through="EnrolmentUnit", related_name="+")
+    # Progress, counted from the rows by `portfolios.progress_counts.refresh` only: the criteria of the chosen
+    # units, and those of them achieved. A save of the enrolment never writes them (see `save`).
+    criteria_count = models.PositiveIntegerField(default=0, editable=False)
+    met_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -62,6 +66,13 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} on {self.version}"
+
+    def save(self, *args, **kwargs) -> None:
+        """Saving an enrolment read earlier must not put back the progress counts it was read with."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields
+                                       if not f.primary_key and f.name not in ("criteria_count", "met_count")]
+        super().save(*args, **kwargs)
 
 
 class EnrolmentUnit(models.Model):

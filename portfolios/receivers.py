@@ -7,6 +7,7 @@ from django.dispatch import receiver
 
 from accounts.request_cache import forget_people
 
+from . import progress_counts
 from .freshness import portfolio_changed
 from .models import (
     AchievedCriterion,
@@ -38,6 +39,15 @@ def enrolment_people_before(sender, instance: Enrolment, update_fields=None, **k
 def enrolment_changed(sender, instance: Enrolment, **kwargs) -> None:
     before = getattr(instance, "_people_before", ())
     forget_people([*before, *(getattr(instance, name) for name in PEOPLE_FIELDS)])
+
+
+@receiver([post_save, post_delete], sender=EnrolmentUnit, dispatch_uid="portfolios.enrolment_unit_counted")
+@receiver([post_save, post_delete], sender=AchievedCriterion, dispatch_uid="portfolios.achieved_counted")
+def counted_row_changed(sender, instance, origin=None, **kwargs) -> None:
+    """A chosen unit or an achieved criterion saved or deleted on its own recounts its enrolment's progress; rows
+    deleted with their enrolment (or its learner) leave nothing to recount."""
+    if origin is None or isinstance(origin, sender) or getattr(origin, "model", None) is sender:
+        progress_counts.refresh([instance.enrolment_id])
 
 
 @receiver([post_save, post_delete], sender=EnrolmentUnit, dispatch_uid="portfolios.enrolment_unit_changed")

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from assessment.queue_selectors import FileKind
 from centres.models import Invitation, Role
+from portfolios import progress_counts
 from portfolios.models import AchievedCriterion, EvidenceFile
 from qualifications.models import AssessmentCriterion
 from tests.assessment.test_queue import submitted
@@ -127,6 +128,7 @@ def test_caseload_says_behind_schedule_in_words_and_states_its_formulas(personas
                               start=today - datetime.timedelta(days=100), end=today - datetime.timedelta(days=3))
     AchievedCriterion.objects.bulk_create(AchievedCriterion(enrolment=past_end, criterion=c, unit_id=c.unit_id)
                                           for c in AssessmentCriterion.objects.filter(unit__version=version))
+    progress_counts.refresh([past_end.pk])
     client = client_for(personas.assessor)
     [table] = tables_of(client, reverse("caseload"))
     assert_stacked(table)

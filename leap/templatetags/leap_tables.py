@@ -50,25 +50,23 @@ def caseload_rows(rows, whole_centre: bool) -> SafeString:
     badges: dict[str, str] = {}
     html = []
     for r in rows:
-        enrolment = r.enrolment
-        badge = badges.get(enrolment.status)
+        badge = badges.get(r.status)
         if badge is None:
-            badge = badges[enrolment.status] = status(r.status_kind, r.status_label)
+            badge = badges[r.status] = status(r.status_kind, r.status_label)
         assessor = ""
         if whole_centre:
-            name = enrolment.assessor.display_name if enrolment.assessor_id else ""
-            assessor = f'<td data-label="{labels["assessor"]}">{conditional_escape(name)}</td>'
+            assessor = f'<td data-label="{labels["assessor"]}">{conditional_escape(r.assessor_name)}</td>'
         over = r.schedule.days_over
         days = conditional_escape(ngettext("%(n)s day past the planned end", "%(n)s days past the planned end", over)
                                   % {"n": localize(over)}) if over else _text(r.schedule.days_left)
         html.append(
             f'<tr{_BEHIND if r.schedule.behind else ""}>'
-            f'<td class="primary"><a href="{link.format(enrolment.pk)}">{conditional_escape(r.learner.display_name)}'
+            f'<td class="primary"><a href="{link.format(r.pk)}">{conditional_escape(r.learner_name)}'
             f'</a></td><td data-label="{labels["qualification"]}">'
-            f'{conditional_escape(enrolment.version.qualification.code)}</td>{assessor}'
+            f'{conditional_escape(r.qualification_code)}</td>{assessor}'
             f'<td data-label="{labels["progress"]}">{_text(r.percent)}%</td>'
             f'<td data-label="{labels["days_left"]}">{days}</td>'
-            f'<td data-label="{labels["last_activity"]}">{_text(naturaltime(enrolment.last_activity_at))}</td>'
+            f'<td data-label="{labels["last_activity"]}">{_text(naturaltime(r.last_activity_at))}</td>'
             f'<td class="caseload-status" data-label="{labels["status"]}">{badge}'
             f'{behind if r.schedule.behind else ""}</td></tr>')
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
@@ -87,15 +85,19 @@ def queue_rows(rows, own: bool) -> SafeString:
     action = conditional_escape(_("Review") if own else _("View"))
     button = "button small primary" if own else "button small"
     html = []
+    file_spans: dict[tuple, str] = {}  # the same kinds and counts draw the same markup: drawn once per table
     for row in rows:
         e = row.evidence
         flags = ""
         if e.resubmission or e.review_started_at:
             flags = (f'<span class="queue-flags">{resubmission if e.resubmission else ""}'
                      f'{started if e.review_started_at else ""}</span>')
-        files = format_html_join("", '<span class="queue-file">{}{}</span>', (
-            (render_icon(file_icon(kind.content_type)), kind.text) for kind in row.file_kinds)) or (
-            f'<span class="muted">{text_only}</span>')
+        drawn = tuple((kind.content_type, kind.text) for kind in row.file_kinds)
+        files = file_spans.get(drawn)
+        if files is None:
+            files = file_spans[drawn] = format_html_join("", '<span class="queue-file">{}{}</span>', (
+                (render_icon(file_icon(content_type)), text) for content_type, text in drawn)) or (
+                f'<span class="muted">{text_only}</span>')
         submitted = localtime(e.submitted_at)
         html.append(
             f'<tr{_BEHIND if row.overdue else ""}><td class="primary">{conditional_escape(row.learner.display_name)}'
@@ -103,7 +105,7 @@ def queue_rows(rows, own: bool) -> SafeString:
             f'{conditional_escape(e.title or untitled)}</span>{flags}</td>'
             f'<td data-label="{labels["units"]}">{conditional_escape(", ".join(row.unit_codes))}</td>'
             f'<td data-label="{labels["files"]}">{files}</td>'
-            f'<td data-label="{labels["submitted"]}"><time datetime="{date_format(submitted, "c")}">'
+            f'<td data-label="{labels["submitted"]}"><time datetime="{submitted.isoformat()}">'
             f'{date_format(submitted, "j M Y H:i")}</time></td>'
             f'<td data-label="{labels["waited"]}"><span class="queue-waited">{conditional_escape(row.waited_text)}'
             f'</span> {overdue if row.overdue else waiting}</td>'

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.widgets import QuickSelect
+from accounts.widgets import QuickForm, QuickSelect
 from centres.forms import AssessorChoiceField, assessors_of
 from centres.models import Membership, Role
 from portfolios.models import Enrolment
@@ -72,7 +72,7 @@ class EnrolmentStatusForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CaseloadFilterForm(forms.Form):
+class CaseloadFilterForm(QuickForm):
     q = forms.CharField(label=_("Search"), required=False)
     qualification = forms.TypedChoiceField(label=_("Qualification"), required=False, coerce=int, empty_value=None,
                                            widget=QuickSelect)

@@ -12,47 +12,20 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import display_name_of
 from portfolios.models import AchievedCriterion, Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion
 from qualifications.models import AssessmentCriterion, LearningOutcome, QualificationVersion
 
 
-def unit_criteria_counts(enrolments: QuerySet[Enrolment]) -> dict[int, int]:
-    """{unit id: its number of criteria} over the qualification versions of `enrolments`: one query of a row per
-    unit."""
-    return dict(AssessmentCriterion.objects.filter(unit__version__in=enrolments.order_by().values("version"))
-                .order_by().values("unit").annotate(n=Count("pk")).values_list("unit", "n"))
-
-
-def _criteria_of_unit(unit_criteria: dict[int, int]) -> Case | Value:
-    """A unit's number of criteria as a constant expression: units grouped by their count, so the database tests a
-    few (hashed) lists rather than one branch per unit."""
-    by_count: dict[int, list[int]] = {}
-    for unit, n in unit_criteria.items():
-        by_count.setdefault(n, []).append(unit)
-    if not by_count:
-        return Value(0)
-    return Case(*(When(unit_id__in=sorted(units), then=Value(n)) for n, units in sorted(by_count.items())),
-                default=Value(0), output_field=IntegerField())
-
-
 def with_progress_counts(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
     """Annotate `criteria_total` (criteria of the enrolment's chosen units) and `criteria_met` (its achieved
-    criteria of those units). One query first, for each unit's number of criteria; then, per enrolment, the total
-    adds up those numbers over its chosen units and `met` counts its achieved criteria whose unit is chosen (on
-    PostgreSQL a merge of two index-only scans), never every criterion of every unit again."""
-    per_unit = _criteria_of_unit(unit_criteria_counts(enrolments))
-    total = (EnrolmentUnit.objects.filter(enrolment=OuterRef("pk")).order_by().values("enrolment")
-             .annotate(n=Sum(per_unit)).values("n"))
-    chosen = EnrolmentUnit.objects.filter(enrolment=OuterRef(OuterRef("pk"))).values("unit_id")
-    # COUNT(*), not of a column: PostgreSQL then reads the (enrolment, unit) index alone.
-    met = (AchievedCriterion.objects.filter(enrolment=OuterRef("pk"), unit_id__in=chosen).order_by()
-           .values("enrolment").annotate(n=Count("*")).values("n"))
-    return enrolments.annotate(criteria_total=Coalesce(Subquery(total, output_field=IntegerField()), 0),
-                               criteria_met=Coalesce(Subquery(met, output_field=IntegerField()), 0))
+    criteria of those units): the counts stored on each enrolment (`portfolios.progress_counts`), so no query
+    counts criteria however many enrolments are listed."""
+    return enrolments.annotate(criteria_total=F("criteria_count"), criteria_met=F("met_count"))
 
 
 def percent(part: int, whole: int) -> int:
@@ -325,21 +298,23 @@ STATUS_LABELS = dict(Enrolment.Status.choices)
 
 @dataclass(frozen=True)
 class CaseloadRow:
-    enrolment: Enrolment
+    """What a caseload row shows of an enrolment (plain values: a page holds fifty rows)."""
+    pk: int
+    learner_name: str
+    assessor_name: str
+    qualification_code: str
+    status: str
+    last_activity_at: datetime.datetime
     percent: int
     schedule: Schedule
 
     @property
-    def learner(self):
-        return self.enrolment.learner
-
-    @property
     def status_kind(self) -> str:
-        return STATUS_KINDS.get(self.enrolment.status, "withdrawn")
+        return STATUS_KINDS.get(self.status, "withdrawn")
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.enrolment.status, self.enrolment.status)
+        return STATUS_LABELS.get(self.status, self.status)
 
 
 @dataclass(frozen=True)
@@ -402,17 +377,27 @@ class Caseload(Sequence[CaseloadRow]):
 
 
 # What a caseload row shows (here, on the assessor's home): a page holds fifty rows of four objects each.
-CASELOAD_ROW_FIELDS = ("status", "last_activity_at", "learner__first_name", "learner__last_name", "learner__email",
-                       "assessor__first_name", "assessor__last_name", "assessor__email",
-                       "version__qualification__code")
+CASELOAD_ROW_FIELDS = ("pk", "status", "last_activity_at", "learner_id", "learner__first_name", "learner__last_name",
+                       "learner__email", "assessor_id", "assessor__first_name", "assessor__last_name",
+                       "assessor__email", "version__qualification__code")
 
 
 def _caseload_rows(entries: list[_Entry]) -> list[CaseloadRow]:
     if not entries:
         return []
-    shown = (Enrolment.objects.select_related("learner", "assessor", "version__qualification")
-             .only(*CASELOAD_ROW_FIELDS).in_bulk([e.pk for e in entries]))
-    return [CaseloadRow(shown[e.pk], e.percent, e.schedule) for e in entries if e.pk in shown]
+    shown = {values[0]: values for values in Enrolment.objects.filter(pk__in=[e.pk for e in entries])
+             .order_by().values_list(*CASELOAD_ROW_FIELDS)}
+    rows = []
+    for entry in entries:
+        if entry.pk not in shown:
+            continue
+        (pk, status, last_activity_at, learner_id, learner_first, learner_last, learner_email,
+         assessor_id, assessor_first, assessor_last, assessor_email, code) = shown[entry.pk]
+        rows.append(CaseloadRow(
+            pk, display_name_of(learner_id, learner_first, learner_last, learner_email),
+            display_name_of(assessor_id, assessor_first, assessor_last, assessor_email) if assessor_id else "",
+            code, status, last_activity_at, entry.percent, entry.schedule))
+    return rows
 
 
 def _filtered(enrolments: QuerySet[Enrolment], filters: CaseloadFilter) -> QuerySet[Enrolment]:
@@ -433,14 +418,14 @@ def _filtered(enrolments: QuerySet[Enrolment], filters: CaseloadFilter) -> Query
 
 def caseload(*, enrolments: QuerySet[Enrolment], filters: CaseloadFilter) -> Caseload:
     """Every enrolment given (already limited to what the viewer may see) that the filters keep, sorted, with its
-    progress and schedule: two queries (each unit's number of criteria; the enrolments with their counts). What a
-    row shows is loaded for the rows taken (see `Caseload`)."""
+    progress (the counts stored on each enrolment) and schedule: one query. What a row shows is loaded for the rows
+    taken (see `Caseload`)."""
     today = timezone.localdate()
     entries = []
-    for values in with_progress_counts(_filtered(enrolments, filters)).values(
+    for values in _filtered(enrolments, filters).order_by().values(
             "pk", "start_date", "planned_end_date", "status", "last_activity_at", "learner__last_name",
-            "learner__first_name", "criteria_total", "criteria_met"):
-        share = percent(values["criteria_met"], values["criteria_total"])
+            "learner__first_name", "criteria_count", "met_count"):
+        share = percent(values["met_count"], values["criteria_count"])
         dates = _Dates(values["start_date"], values["planned_end_date"], values["status"])
         entries.append(_Entry(values["pk"], share, schedule(dates, share, today), values["last_activity_at"],
                               values["learner__last_name"].lower(), values["learner__first_name"].lower()))

@@ -13,6 +13,7 @@ from centres.models import Membership, Role
 from centres.services import ServiceError, has_role
 from centres.workflow import check_move, move_status
 from notifications.services import notify
+from portfolios import progress_counts
 from portfolios.models import Enrolment, EnrolmentUnit
 from qualifications.models import QualificationVersion, Unit
 from qualifications.services import version_freeze
@@ -83,6 +84,7 @@ def enrolment_create(
             centre=centre, learner=learner, version=version, assessor=assessor, moderator=moderator,
             start_date=start_date, planned_end_date=planned_end_date)
         EnrolmentUnit.objects.bulk_create(EnrolmentUnit(enrolment=enrolment, unit=u) for u in units)
+        progress_counts.refresh([enrolment.pk])  # bulk: no signals
         version_freeze(version=version)
         audit_record(action="enrolment.created", actor=actor, centre=centre, target=enrolment, subject=enrolment, data={
             "learner": learner.email, "qualification": version.qualification.code, "version": version.number,

@@ -6,15 +6,18 @@ from django.contrib import messages
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from accounts.access import posted, signed_in
 from accounts.models import User
+from accounts.pseudonyms import current_masking
+from accounts.request_cache import read_through
 from centres.models import Role
 from centres.services import ServiceError
 from portfolios.access import get_enrolment_for, get_evidence_file_for, get_evidence_for
@@ -62,10 +65,25 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
     enrolment = get_enrolment_for(request, pk)
     own = enrolment.learner_id == request.user.pk
     return render(request, "portfolios/portfolio.html", {
-        "enrolment": enrolment, "own": own,
-        "units": selectors.portfolio_by_criterion(enrolment=enrolment, include_drafts=own),
+        "enrolment": enrolment, "own": own, "units_html": _portfolio_units(request, enrolment, own),
         "drafts": selectors.drafts_of(enrolment) if own else [],
     })
+
+
+def _portfolio_units(request: HttpRequest, enrolment: Enrolment, own: bool) -> str:
+    """The units with their criteria and the evidence claiming each, rendered. Kept under the viewer's generation
+    when every change of this portfolio replaces it, that is for its learner, assessor and moderator (see
+    `portfolios.freshness`), per language; drawn afresh for anyone else (a centre admin, an external moderator
+    under a grant's masking)."""
+    def render_units() -> str:
+        return render_to_string("portfolios/includes/portfolio_units.html", {
+            "enrolment": enrolment, "own": own,
+            "units": selectors.portfolio_by_criterion(enrolment=enrolment, include_drafts=own)})
+
+    viewer = request.user.pk
+    if viewer not in (enrolment.learner_id, enrolment.assessor_id, enrolment.moderator_id) or current_masking():
+        return render_units()
+    return read_through(f"portfolio-html:{enrolment.pk}:{int(own)}:{get_language()}", viewer, render_units)
 
 
 @signed_in

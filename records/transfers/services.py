@@ -22,6 +22,7 @@ from audit.services import audit_record
 from centres.models import Membership, Role
 from centres.services import ServiceError, has_role
 from notifications.services import notify
+from portfolios import progress_counts
 from portfolios.enrolments.services import enrolment_touch
 from portfolios.models import AchievedCriterion, Enrolment, EnrolmentUnit
 
@@ -193,6 +194,7 @@ def claims_decide(*, enrolment: Enrolment, actor: User, decisions: dict[int, tup
         AchievedCriterion.objects.bulk_create(
             [AchievedCriterion(enrolment=enrolment, criterion_id=c.criterion_id, unit_id=c.unit_id, achieved_at=now)
              for c in accepted], ignore_conflicts=True)
+        progress_counts.refresh([enrolment.pk])  # bulk: no signals
         enrolment_touch(enrolment=enrolment)
         for claim, choice, reason in chosen:
             action = "prior_learning.accepted" if choice == ACCEPT else "prior_learning.rejected"

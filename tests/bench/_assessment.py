@@ -19,6 +19,7 @@ from assessment.services import unit_sign_off
 from badges.models import Award
 from centres.models import Centre, Membership, Role
 from leap import demo
+from portfolios import progress_counts
 from portfolios.models import (
     AchievedCriterion,
     Enrolment,
@@ -77,6 +78,7 @@ def _enrol(centre: Centre, version, assessor, learners) -> list[Enrolment]:
         for u in learners)
     units = list(version.units.all())
     EnrolmentUnit.objects.bulk_create(EnrolmentUnit(enrolment=e, unit=u) for e in enrolments for u in units)
+    progress_counts.refresh(e.pk for e in enrolments)
     return enrolments
 
 
@@ -162,6 +164,7 @@ def build_signed_off_ready(centre: Centre, assessor, version, learner) -> Enrolm
         for r, s in zip(reviews, submissions, strict=True) for c in claims[s.evidence_id])
     AchievedCriterion.objects.bulk_create(AchievedCriterion(enrolment=enrolment, criterion=c, unit=unit)
                                           for c in criteria)
+    progress_counts.refresh([enrolment.pk])
     return EnrolmentUnit.objects.get(enrolment=enrolment, unit=unit)
 
 

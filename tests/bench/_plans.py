@@ -19,6 +19,7 @@ from centres.models import Membership, Role
 from leap import demo
 from moderation.models import DEFAULT_TIER_RATES, AssessorRiskOverride, SamplingStrategy, TierRate
 from moderation.plans.services import sampling_plan_generate
+from portfolios import progress_counts
 from portfolios.models import Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion, EvidenceSubmission
 
 from ._assessment import _client, _specification
@@ -56,6 +57,7 @@ def build_centre(centre, moderator) -> SamplingStrategy:
     now = timezone.now()
     pairs = [(e, u, n) for n, (e, u) in enumerate((e, u) for e in enrolments for u in units)]
     EnrolmentUnit.objects.bulk_create((EnrolmentUnit(enrolment=e, unit=u) for e, u, _n in pairs), batch_size=5000)
+    progress_counts.refresh(e.pk for e in enrolments)
     evidence = Evidence.objects.bulk_create(
         (Evidence(enrolment=e, title=f"{u.code} work", method=METHODS[n % len(METHODS)],
                   activity_place=(PLACES[n % len(PLACES)] if n % 3 else PLACES[n % len(PLACES)].upper()),

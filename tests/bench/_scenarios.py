@@ -17,6 +17,7 @@ from centres.models import Centre
 from centres.services import learner_register
 from leap import demo
 from notifications.models import Notification
+from portfolios import progress_counts
 
 from ._assessment import QUEUE_ITEMS, SIGN_OFF_ITEMS, queue_pages, settle_statistics, sign_off_rows
 from ._badges import BADGE_AWARDS, badge_rows
@@ -177,6 +178,7 @@ def enrol_caseload(centre: Centre, version, assessor) -> None:
     AchievedCriterion.objects.bulk_create(
         (AchievedCriterion(enrolment=e, criterion_id=c, unit_id=u)
          for i, e in enumerate(enrolments) for c, u in criteria[: (i * 7) % len(criteria)]), batch_size=5000)
+    progress_counts.refresh(e.pk for e in enrolments)
 
 
 def caseload_pages(scenario: str) -> list[Row]:

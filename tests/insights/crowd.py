@@ -20,6 +20,7 @@ from moderation.models import (
     SamplingPlan,
     SamplingStrategy,
 )
+from portfolios import progress_counts
 from portfolios.models import (
     AchievedCriterion,
     Enrolment,
@@ -60,6 +61,7 @@ def crowd(personas, n: int, *, today: datetime.date, code: str = "CROWD") -> lis
     EnrolmentUnit.objects.bulk_create(EnrolmentUnit(enrolment=e, unit=u) for e in enrolments for u in units)
     AchievedCriterion.objects.bulk_create(AchievedCriterion(enrolment=e, criterion=c, unit_id=c.unit_id)
                                           for i, e in enumerate(enrolments) for c in criteria[: i % 7])
+    progress_counts.refresh(e.pk for e in enrolments)
     evidence = Evidence.objects.bulk_create(
         Evidence(enrolment=e, title="Work", status=EVIDENCE[i % 4], activity_place="Kitchen" if i % 2 else "Salon",
                  method="observation", submitted_at=_at(today - datetime.timedelta(days=i % 20)))

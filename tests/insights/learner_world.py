@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from assessment.models import Review
 from moderation.models import Sample, SampleAction, SampleKind
+from portfolios import progress_counts
 from portfolios.models import AchievedCriterion, Enrolment, Evidence, EvidenceSubmission
 from qualifications.models import AssessmentCriterion
 from tests.factories import learner
@@ -37,6 +38,7 @@ def learner_on(personas, version, *, start: datetime.date, end: datetime.date, m
     criteria = AssessmentCriterion.objects.filter(unit__version=version).order_by("unit__position", "position")
     AchievedCriterion.objects.bulk_create(AchievedCriterion(enrolment=enrolment, criterion=c, unit_id=c.unit_id)
                                           for c in criteria[:met])
+    progress_counts.refresh([enrolment.pk])
     return enrolment
 
 

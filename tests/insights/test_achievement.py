@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from insights.reports import achievement
 from insights.reports.base import Filters
+from portfolios import progress_counts
 from portfolios.models import AchievedCriterion, Enrolment
 from qualifications.models import AssessmentCriterion
 from tests.factories import learner
@@ -27,6 +28,7 @@ def _enrol(personas, version, start, end, *, status=Enrolment.Status.ACTIVE, met
     criteria = AssessmentCriterion.objects.filter(unit__version=version).order_by("unit__position", "position")
     AchievedCriterion.objects.bulk_create(AchievedCriterion(enrolment=enrolment, criterion=c, unit_id=c.unit_id)
                                           for c in criteria[:met])
+    progress_counts.refresh([enrolment.pk])
     return enrolment
 
 

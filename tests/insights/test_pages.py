@@ -212,10 +212,10 @@ def test_the_report_and_drill_down_pages_run_the_same_queries_for_10_and_200_lea
     at_two_hundred = _counts_with(lambda: _learners(personas, 200), client, urls)
     assert at_two_hundred == at_ten
     # pinned, warm (the user, memberships and unread counts come from the cache): the filters' two choices and the
-    # report's two queries (the drill-down: its count and its page, and each unit's number of criteria for the
-    # page's progress). The catalogue computes the real reports' headlines: the same number at both sizes (each
-    # report pins its own count).
-    assert list(at_ten.values())[:2] == [4, 5]
+    # report's two queries (the drill-down: its count and its page, whose progress is stored on each enrolment).
+    # The catalogue computes the real reports' headlines: the same number at both sizes (each report pins its own
+    # count).
+    assert list(at_ten.values())[:2] == [4, 4]
 
 
 def _pages_of_every_report(personas, today):

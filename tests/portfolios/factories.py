@@ -4,6 +4,7 @@ import datetime
 
 from django.utils import timezone
 
+from portfolios import progress_counts
 from portfolios.models import Enrolment, EnrolmentUnit
 from qualifications.models import AssessmentCriterion, LearningOutcome, Qualification, QualificationVersion, Unit
 
@@ -41,6 +42,7 @@ def make_enrolment(learner, assessor, version, *, units=None, start=None, end=No
         planned_end_date=end or today + datetime.timedelta(days=335), **extra)
     chosen = units if units is not None else list(version.units.all())
     EnrolmentUnit.objects.bulk_create(EnrolmentUnit(enrolment=enrolment, unit=u) for u in chosen)
+    progress_counts.refresh([enrolment.pk])  # as enrolment_create does after its bulk insert
     if version.frozen_at is None:
         QualificationVersion.objects.filter(pk=version.pk).update(frozen_at=timezone.now())
     return enrolment

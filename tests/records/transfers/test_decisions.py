@@ -13,6 +13,7 @@ from assessment.services import unit_sign_off
 from audit.models import AuditEvent
 from audit.services import audit_verify_all
 from centres.models import Membership, Role
+from portfolios import progress_counts
 from portfolios.models import AchievedCriterion, EnrolmentUnit
 from records.transfers.models import PriorLearningClaim
 from records.transfers.selectors import waiting_count
@@ -54,6 +55,7 @@ def test_accepting_one_criterion_makes_exactly_that_one_achieved(personas, world
     assert list(AchievedCriterion.objects.filter(enrolment=world.enrolment).values_list("criterion", flat=True)) == [
         first.criterion_id]
     assert overall(world.enrolment) == (1, 4)  # progress moved by one
+    assert progress_counts.drifted() == []  # the stored counts moved with it
     first.refresh_from_db(), second.refresh_from_db()
     assert (first.status, first.decided_by, second.status) == ("accepted", personas.assessor, "pending")
     event = AuditEvent.objects.get(action="prior_learning.accepted")
