@@ -94,16 +94,52 @@ def fetch_person(user_id: int, name: str) -> Fetched:
     return Fetched(list(keys))
 
 
+Read = tuple[str, int, tuple[str, ...]]  # what read_through is given: the name, the person, shared generations
+
+
+def prefetch(reads: Iterable[Read], *, keys: Iterable[str] = ()) -> Fetched:
+    """One round trip for several values, each then read by `read_through(name, user_id, ..., shared=shared,
+    fetched=...)` with the same arguments (and for plain cache `keys`, taken with `Fetched.take`). For a page
+    that reads several kept values (the navigation's counts, a home's sections): one round trip, not one each.
+    Take it after the request's writes: the generations it brings are those of the moment it was taken."""
+    wanted: dict[str, None] = {}
+    for name, user_id, shared in reads:
+        wanted.update(dict.fromkeys(_keys(name, user_id, shared)))
+    wanted.update(dict.fromkeys(keys))
+    return Fetched(list(wanted))
+
+
+# What every page of a person reads (the layout's counts), by the layer that draws it: a function of the request.
+_PAGE_READS: list[Callable[[Any], Iterable[Read]]] = []
+
+
+def read_with_every_page(reads_of: Callable[[Any], Iterable[Read]]) -> Callable[[Any], Iterable[Read]]:
+    """Register what a layer's part of every page reads (decorator), so `page_cache` brings it in its round trip."""
+    _PAGE_READS.append(reads_of)
+    return reads_of
+
+
+def page_cache(request, *, reads: Iterable[Read] = (), keys: Iterable[str] = ()) -> Fetched:
+    """The kept values this request's page reads, in one round trip: what every page reads (`read_with_every_page`)
+    and, on the first call, the view's own `reads` and `keys`. The first call takes it, so a view that writes calls
+    this after its writes (or leaves it to the layout, which calls it as it draws)."""
+    fetched = getattr(request, "_page_cache", None)
+    if fetched is None:
+        wanted = [read for reads_of in _PAGE_READS for read in reads_of(request)]
+        fetched = request._page_cache = prefetch([*wanted, *reads], keys=keys)
+    return fetched
+
+
 def _keys(name: str, user_id: int, shared: Iterable[str]) -> list[str]:
     """The generation keys the value depends on, then the value's own key."""
     return [_person_key(user_id), *(_shared_key(s) for s in shared), _value_key(name, user_id)]
 
 
 def read_through(name: str, user_id: int, compute: Callable[[], T], *, shared: Iterable[str] = (),
-                 fetched: Fetched | None = None) -> T:
+                 fetched: Fetched | None = None, valid: Callable[[T], bool] | None = None) -> T:
     """The value `name` of person `user_id`: from the cache while the person's generation (and those of `shared`)
-    are the ones it was stored under, else `compute()`d and stored. One cache round trip on a hit, or none when
-    `fetched` already brought it."""
+    are the ones it was stored under (and `valid` accepts it, when given), else `compute()`d and stored. One cache
+    round trip on a hit, or none when `fetched` already brought it."""
     keys = _keys(name, user_id, shared)
     *generation_keys, value_key = keys
     found = fetched.take(keys) if fetched is not None else None
@@ -114,7 +150,7 @@ def read_through(name: str, user_id: int, compute: Callable[[], T], *, shared: I
             found[key] = _new_generation(key)  # kept, so that the values read along with this one agree on it
     generations = tuple(found[key] for key in generation_keys)
     stored = found.get(value_key)
-    if stored is not None and stored[0] == generations:
+    if stored is not None and stored[0] == generations and (valid is None or valid(stored[1])):
         return stored[1]
     value = compute()
     cache.set(value_key, (generations, value), VALUE_SECONDS)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from accounts.request_cache import Fetched
 from centres.models import Role
 from portfolios.models import Enrolment
 
@@ -87,11 +88,19 @@ class RecentHeadlines(list):
         return RecentHeadlines, (list(self), self.computed_at, True)
 
 
-def recent_headlines(enrolments: QuerySet[Enrolment], *, wanted, today: datetime.date) -> RecentHeadlines:
-    """`headlines()`, kept for RECENT_SECONDS per scope (the enrolments' query), figures, day and language."""
-    scope = hashlib.sha256(f"{enrolments.query}|{wanted}|{today}|{get_language()}".encode()).hexdigest()
-    key = f"insights:headlines:v1:{scope}"
-    recent, now = cache.get(key), timezone.now()
+def recent_headlines_key(scope: str, *, wanted, today: datetime.date) -> str:
+    """Where `recent_headlines` keeps the figures of `scope` (whose enrolments: a name for them, or their query)."""
+    digest = hashlib.sha256(f"{scope}|{wanted}|{today}|{get_language()}".encode()).hexdigest()
+    return f"insights:headlines:v1:{digest}"
+
+
+def recent_headlines(enrolments: QuerySet[Enrolment], *, wanted, today: datetime.date, scope: str = "",
+                     fetched: Fetched | None = None) -> RecentHeadlines:
+    """`headlines()`, kept for RECENT_SECONDS per scope (`scope` names the enrolments, else their query does),
+    figures, day and language. No round trip of its own when `fetched` brought it."""
+    key = recent_headlines_key(scope or str(enrolments.query), wanted=wanted, today=today)
+    found = fetched.take([key]) if fetched is not None else None
+    recent, now = (found.get(key) if found is not None else cache.get(key)), timezone.now()
     if recent is None or now - recent.computed_at >= datetime.timedelta(seconds=RECENT_SECONDS):
         recent = RecentHeadlines(headlines(enrolments, wanted=wanted, today=today), now)
         cache.set(key, recent, RECENT_SECONDS)

@@ -6,3 +6,6 @@ class LeapConfig(AppConfig):
 
     name = "leap"
     verbose_name = "LEAP"
+
+    def ready(self) -> None:
+        from . import navigation  # noqa: F401 - registers what the layout reads with every page

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import signed_in
+from accounts.request_cache import page_cache, read_with_every_page
 from centres.access import role_required
 from centres.models import Role
 
@@ -187,7 +188,8 @@ class Navigation:
     def _assessor_counts(self) -> dict[str, int]:
         """The assessor's Queue and My samples counts, from the shared cache under their generation: their
         learners' portfolios changing (portfolios.freshness) and their IQA actions opened or closed
-        (moderation.receivers) replace it. One cache round trip; two count queries when it is stale."""
+        (moderation.receivers) replace it. No round trip of its own (`page_cache`); two count queries when it is
+        stale."""
         from accounts.request_cache import read_through
         from assessment.queue_selectors import waiting_evidence
         from moderation.dashboards.selectors import assessor_open_action_count
@@ -197,24 +199,24 @@ class Navigation:
         def counts() -> dict[str, int]:
             return {"queue": waiting_evidence(centre=centre, assessor=user).count(),
                     "my_samples": assessor_open_action_count(centre=centre, assessor=user)}
-        return read_through(f"nav_counts:{centre.pk}", user.pk, counts)
+        name, user_id, shared = _assessor_counts_read(self.request)
+        return read_through(name, user_id, counts, shared=shared, fetched=page_cache(self.request))
 
     def _unread_messages_count(self) -> int:
         from community.conversations.selectors import unread_count
 
-        return unread_count(user=self.request.user, centre=self.leap.centre)
+        return unread_count(user=self.request.user, centre=self.leap.centre, fetched=page_cache(self.request))
 
     def _samples_due_count(self) -> int:
         """From the shared cache under the moderator's generation and the centre's plans' (moderation.freshness),
         for today: a cycle that starts tomorrow counts from tomorrow."""
         from accounts.request_cache import read_through
         from moderation.dashboards.selectors import moderator_items_due_count
-        from moderation.freshness import plan_items_generation
 
         centre, user = self.leap.centre, self.request.user
-        return read_through(f"nav_samples_due:{centre.pk}:{timezone.localdate().isoformat()}", user.pk,
-                            lambda: moderator_items_due_count(centre=centre, moderator=user),
-                            shared=[plan_items_generation(centre.pk)])
+        name, user_id, shared = _samples_due_read(self.request)
+        return read_through(name, user_id, lambda: moderator_items_due_count(centre=centre, moderator=user),
+                            shared=shared, fetched=page_cache(self.request))
 
     @cached_property
     def open_action_count(self) -> Callable[[], int]:
@@ -234,6 +236,37 @@ def _with_primaries(items: list[NavItem]) -> list[NavItem]:
     """The top bar holds the first PRIMARY_LIMIT primary places; the others go under the menu's "More"."""
     primaries = [i for i in items if i.primary][:PRIMARY_LIMIT]
     return [replace(item, primary=item in primaries) for item in items]
+
+
+def _assessor_counts_read(request: HttpRequest) -> tuple:
+    return f"nav_counts:{request.leap.centre.pk}", request.user.pk, ()
+
+
+def _samples_due_read(request: HttpRequest) -> tuple:
+    from moderation.freshness import plan_items_generation
+
+    centre = request.leap.centre
+    return (f"nav_samples_due:{centre.pk}:{timezone.localdate().isoformat()}", request.user.pk,
+            (plan_items_generation(centre.pk),))
+
+
+@read_with_every_page
+def layout_reads(request: HttpRequest) -> list[tuple]:
+    """The kept values the layout reads for this person (the bell, the navigation's counts)."""
+    from community.conversations.selectors import unread_count_read as unread_messages_read
+    from notifications.selectors import unread_count_read as unread_notifications_read
+
+    leap, user = request.leap, request.user
+    if not user.is_authenticated or leap is None:
+        return []
+    reads = [unread_notifications_read(user)]
+    if leap.centre is not None:
+        reads.append(unread_messages_read(user=user, centre=leap.centre))
+        if leap.has(Role.ASSESSOR):
+            reads.append(_assessor_counts_read(request))
+        if leap.has(Role.MODERATOR):
+            reads.append(_samples_due_read(request))
+    return reads
 
 
 def navigation(request: HttpRequest) -> dict:

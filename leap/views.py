@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from accounts.access import signed_in
-from accounts.request_cache import read_through
+from accounts.request_cache import page_cache, read_through
 from assessment import freshness as assessment_freshness
 from assessment import home_selectors as assessment_home
 from badges.awards import selectors as badge_selectors
@@ -50,7 +50,19 @@ def home(request: HttpRequest) -> HttpResponse:
     if leap.centre is None:
         return render(request, "centres/home_no_centre.html", {"form": EnrolmentCodeForm()})
     centre, today = leap.centre, timezone.localdate()
-    context = {"centre": centre, "today": today, "insights_headlines": _headlines(request, today)}
+    headlines = _headlines_wanted(request)
+    # What this home keeps in the shared cache, in the round trip that brings the layout's counts (a GET writes
+    # nothing first): the headline figures and, for an assessor, their sections' figures.
+    headline_keys = ([insights_headlines.recent_headlines_key(headlines[0], wanted=headlines[1], today=today)]
+                     if headlines else [])
+    reads = []
+    if leap.has(Role.ASSESSOR):
+        reads += [_assessor_figures_read(request, today), _assessor_sections_read(request)]
+    if leap.has(Role.LEARNER):
+        reads.append(_learner_progress_read(request, today))
+    page_cache(request, reads=reads, keys=headline_keys)
+    context = {"centre": centre, "today": today,
+               "insights_section": _headlines_section(request, _headlines(request, today, headlines))}
     if leap.grant is not None:
         context["eqa"] = eqa_scope.grant_summary(leap.grant)
     if leap.has(Role.CENTRE_ADMIN):
@@ -78,34 +90,77 @@ def _learner_progress(request: HttpRequest, today) -> str:
             portfolio_selectors.my_progress_summary(learner=request.user, centre=centre))
         return render_to_string("portfolios/includes/home_progress.html", {"progress": progress}, request)
 
-    return read_through(f"home:learner-html:{centre.pk}:{get_language()}:{today.isoformat()}", request.user.pk,
-                        render_progress)
+    name, user_id, shared = _learner_progress_read(request, today)
+    return read_through(name, user_id, render_progress, shared=shared, fetched=page_cache(request))
 
 
-def _headlines(request: HttpRequest, today) -> list:
+def _learner_progress_read(request: HttpRequest, today) -> tuple:
+    return f"home:learner-html:{request.leap.centre.pk}:{get_language()}:{today.isoformat()}", request.user.pk, ()
+
+
+def _headlines_wanted(request: HttpRequest) -> tuple[str, tuple] | None:
+    """Whose figures the home's headlines count (a name for `enrolments_for`'s scope) and which figures."""
     leap = request.leap
     if leap.has(Role.CENTRE_ADMIN):  # the whole centre's figures: kept a few minutes (the page says when they were)
-        return insights_headlines.recent_headlines(enrolments_for(request), wanted=ADMIN_HEADLINES, today=today)
-    if leap.has(Role.MODERATOR):  # the quality figures of what they moderate, kept the same few minutes
-        return insights_headlines.recent_headlines(enrolments_for(request), wanted=insights_headlines.QUALITY,
-                                                   today=today)
+        return f"centre:{leap.centre.pk}", ADMIN_HEADLINES
+    if leap.has(Role.MODERATOR):  # the quality figures of what they moderate (the centre), kept the same minutes
+        return f"centre:{leap.centre.pk}", insights_headlines.QUALITY
     if leap.has(Role.ASSESSOR):  # their caseload's figures, kept the same few minutes (the page says so too)
-        return insights_headlines.recent_headlines(enrolments_for(request), wanted=ASSESSOR_HEADLINES, today=today)
-    return []
+        return f"assessor:{leap.centre.pk}:{request.user.pk}", ASSESSOR_HEADLINES
+    return None
+
+
+# The headline sections drawn in this process: the same kept figures draw the same section (see below).
+_DRAWN_HEADLINES: dict[tuple, str] = {}
+
+
+def _headlines_section(request: HttpRequest, headlines) -> str:
+    """The home's "at a glance" section. Drawn once per process for each set of kept figures (their moment), the
+    reader's roles and language, and whether they were read back from the cache: nothing else changes it."""
+    if not headlines:
+        return ""
+    shown = (tuple((h.label, h.text, h.formula, h.url, h.value, h.unit, h.to_learners) for h in headlines),
+             headlines.computed_at, headlines.cached, tuple(sorted(request.leap.roles)), get_language())
+    drawn = _DRAWN_HEADLINES.get(shown)
+    if drawn is None:
+        if len(_DRAWN_HEADLINES) > 500:
+            _DRAWN_HEADLINES.clear()
+        drawn = _DRAWN_HEADLINES[shown] = render_to_string(
+            "insights/_home_figures.html", {"insights_headlines": headlines, "leap": request.leap})
+    return drawn
+
+
+def _headlines(request: HttpRequest, today, wanted: tuple[str, tuple] | None) -> list:
+    if wanted is None:
+        return []
+    scope, figures = wanted
+    return insights_headlines.recent_headlines(enrolments_for(request), wanted=figures, today=today, scope=scope,
+                                               fetched=page_cache(request))
 
 
 def _assessor_home(request: HttpRequest) -> dict:
     """The assessor's sections, read under their generation (their learners' changes replace it) and the centre's
     assessment generation (anyone's decisions there), for today: only the clock is worked out on every request."""
     centre, user = request.leap.centre, request.user
-    qualified = any(m.qualified for m in request.leap.memberships
-                    if m.centre_id == centre.pk and m.role == Role.ASSESSOR)
+    qualified = _qualified(request)
     today = timezone.localdate()
-    figures = read_through(f"home:assessor:{centre.pk}:{today.isoformat()}:{int(qualified)}", user.pk,
-                           lambda: _assessor_figures(centre, user, qualified), shared=_assessor_shared(centre))
+    name, user_id, shared = _assessor_figures_read(request, today)
+    figures = read_through(name, user_id, lambda: _assessor_figures(centre, user, qualified), shared=shared,
+                           fetched=page_cache(request))
     context = {**figures, "work": dataclasses.replace(figures["work"], now=timezone.now()), "today": today,
                "behind_margin": settings.LEAP_BEHIND_SCHEDULE_MARGIN, "overdue_days": centre.review_reminder_days}
     return {"assessor_sections": _assessor_sections(request, context)}
+
+
+def _qualified(request: HttpRequest) -> bool:
+    centre = request.leap.centre
+    return any(m.qualified for m in request.leap.memberships if m.centre_id == centre.pk and m.role == Role.ASSESSOR)
+
+
+def _assessor_figures_read(request: HttpRequest, today) -> tuple:
+    centre = request.leap.centre
+    return (f"home:assessor:{centre.pk}:{today.isoformat()}:{int(_qualified(request))}", request.user.pk,
+            _assessor_shared(centre))
 
 
 def _assessor_shared(centre) -> tuple[str, ...]:
@@ -124,10 +179,16 @@ def _assessor_sections(request: HttpRequest, context: dict) -> dict[str, str]:
     def render_sections() -> dict[str, str]:
         sections = {"work": "includes/home_work.html", "iqa": "includes/home_iqa_actions.html",
                     "caseload": "includes/home_caseload.html"}
-        return {name: render_to_string(template, context, request) for name, template in sections.items()}
+        return {"shown": digest,
+                **{name: render_to_string(template, context, request) for name, template in sections.items()}}
 
-    return read_through(f"home:assessor-html:{request.leap.centre.pk}:{digest}", request.user.pk, render_sections,
-                        shared=_assessor_shared(request.leap.centre))
+    name, user_id, shared = _assessor_sections_read(request)
+    return read_through(name, user_id, render_sections, shared=shared, fetched=page_cache(request),
+                        valid=lambda sections: sections.get("shown") == digest)
+
+
+def _assessor_sections_read(request: HttpRequest) -> tuple:
+    return f"home:assessor-html:{request.leap.centre.pk}", request.user.pk, _assessor_shared(request.leap.centre)
 
 
 def _assessor_figures(centre, user, qualified: bool) -> dict:
@@ -162,6 +223,7 @@ def my_progress(request: HttpRequest) -> HttpResponse:
         return render_to_string("portfolios/includes/my_progress_content.html",
                                 {"progress": _my_progress(request)}, request)
 
-    content = read_through(f"my_progress-html:{centre.pk}:{get_language()}:{today.isoformat()}", request.user.pk,
-                           render_content)
+    name = f"my_progress-html:{centre.pk}:{get_language()}:{today.isoformat()}"
+    content = read_through(name, request.user.pk, render_content,
+                           fetched=page_cache(request, reads=[(name, request.user.pk, ())]))
     return render(request, "portfolios/my_progress.html", {"content": content})

@@ -41,15 +41,19 @@ def grant_scope(request: HttpRequest, centre_id: int | None = None) -> QuerySet[
     return Enrolment.objects.none() if scope is None else scope
 
 
-def get_enrolment_for(request: HttpRequest, pk: int, *, write: bool = False) -> Enrolment:
-    """An enrolment the person may see (else 404). `write`: may manage it — its assessor or a centre admin."""
+ENROLMENT_RELATED = ("learner", "assessor", "moderator", "version__qualification", "centre")
+
+
+def get_enrolment_for(request: HttpRequest, pk: int, *, write: bool = False,
+                      related: tuple[str, ...] = ENROLMENT_RELATED) -> Enrolment:
+    """An enrolment the person may see (else 404). `write`: may manage it — its assessor or a centre admin.
+    `related`: what is read with it (a page that shows little of it reads less)."""
     if request.leap.centre is None:
         raise Http404
-    enrolment = (enrolments_visible_to(request)
-                 .select_related("learner", "assessor", "moderator", "version__qualification", "centre")
-                 .filter(pk=pk).first())
-    if enrolment is None:
+    found = list(enrolments_visible_to(request).select_related(*related).filter(pk=pk).order_by()[:1])
+    if not found:
         raise Http404
+    enrolment = found[0]
     if write and not can_manage(request, enrolment):
         raise PermissionDenied
     return enrolment

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.request_cache import forget_shared, read_through
+from accounts.request_cache import Fetched, Read, forget_shared, read_through
 from assessment.models import Review
 from moderation.models import Sample
 from portfolios.models import Enrolment, Evidence
@@ -85,11 +85,17 @@ def unread_messages(*, user: User, centre) -> QuerySet[Message]:
 UNREAD_GENERATION = "conversations"
 
 
-def unread_count(*, user: User, centre) -> int:
+def unread_count_read(*, user: User, centre) -> Read:
+    """What `unread_count` reads from the cache (for `accounts.request_cache.prefetch`)."""
+    return f"unread_messages:{centre.pk}", user.pk, (UNREAD_GENERATION,)
+
+
+def unread_count(*, user: User, centre, fetched: Fetched | None = None) -> int:
     """The navigation's number: unread messages in all the person's conversations here. One cache round trip
-    while nothing it depends on has changed, else one query."""
-    return read_through(f"unread_messages:{centre.pk}", user.pk,
-                        lambda: unread_messages(user=user, centre=centre).count(), shared=[UNREAD_GENERATION])
+    while nothing it depends on has changed (none when `fetched` brought it), else one query."""
+    name, user_id, shared = unread_count_read(user=user, centre=centre)
+    return read_through(name, user_id, lambda: unread_messages(user=user, centre=centre).count(), shared=shared,
+                        fetched=fetched)
 
 
 def forget_unread_messages() -> None:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import posted, signed_in
 from accounts.models import User
 from accounts.pseudonyms import current_masking
-from accounts.request_cache import read_through
+from accounts.request_cache import page_cache, read_through
 from centres.models import Role
 from centres.services import ServiceError
 from portfolios.access import get_enrolment_for, get_evidence_file_for, get_evidence_for
@@ -62,28 +62,32 @@ def my_portfolio(request: HttpRequest) -> HttpResponse:
 
 @signed_in
 def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
-    enrolment = get_enrolment_for(request, pk)
+    if request.leap.centre is None:
+        raise Http404
+    kept = None
+    if not current_masking():
+        name = f"portfolio:{request.leap.centre.pk}:{pk}:{get_language()}"
+        kept = read_through(name, request.user.pk, lambda: _portfolio_page(request, pk, to_keep=True),
+                            fetched=page_cache(request, reads=[(name, request.user.pk, ())]))
+    return render(request, "portfolios/portfolio.html", kept or _portfolio_page(request, pk, to_keep=False))
+
+
+def _portfolio_page(request: HttpRequest, pk: int, *, to_keep: bool) -> dict | None:
+    """What the portfolio page shows: the enrolment (if the viewer may see it, else 404), its units with their
+    criteria and the evidence claiming each (rendered), and the learner's own drafts ("saved ... ago" is drawn on
+    each visit). Kept under the viewer's generation only where every change of it replaces that generation: for the
+    enrolment's learner, assessor and moderator (`portfolios.freshness`; a change of their roles or of who the
+    enrolment's people are replaces it too). For anyone else (a centre admin) `to_keep` gives None, kept as "read
+    afresh"; under a grant's masking (an external moderator) nothing is kept."""
+    enrolment = get_enrolment_for(request, pk, related=("learner", "version"))
+    if to_keep and request.user.pk not in (enrolment.learner_id, enrolment.assessor_id, enrolment.moderator_id):
+        return None
     own = enrolment.learner_id == request.user.pk
-    return render(request, "portfolios/portfolio.html", {
-        "enrolment": enrolment, "own": own, "units_html": _portfolio_units(request, enrolment, own),
-        "drafts": selectors.drafts_of(enrolment) if own else [],
-    })
-
-
-def _portfolio_units(request: HttpRequest, enrolment: Enrolment, own: bool) -> str:
-    """The units with their criteria and the evidence claiming each, rendered. Kept under the viewer's generation
-    when every change of this portfolio replaces it, that is for its learner, assessor and moderator (see
-    `portfolios.freshness`), per language; drawn afresh for anyone else (a centre admin, an external moderator
-    under a grant's masking)."""
-    def render_units() -> str:
-        return render_to_string("portfolios/includes/portfolio_units.html", {
-            "enrolment": enrolment, "own": own,
-            "units": selectors.portfolio_by_criterion(enrolment=enrolment, include_drafts=own)})
-
-    viewer = request.user.pk
-    if viewer not in (enrolment.learner_id, enrolment.assessor_id, enrolment.moderator_id) or current_masking():
-        return render_units()
-    return read_through(f"portfolio-html:{enrolment.pk}:{int(own)}:{get_language()}", viewer, render_units)
+    units = render_to_string("portfolios/includes/portfolio_units.html", {
+        "enrolment": enrolment, "own": own,
+        "units": selectors.portfolio_by_criterion(enrolment=enrolment, include_drafts=own)})
+    drafts = list(selectors.drafts_of(enrolment).values("pk", "title", "updated_at")) if own else []
+    return {"enrolment": enrolment, "own": own, "units_html": units, "drafts": drafts}
 
 
 @signed_in

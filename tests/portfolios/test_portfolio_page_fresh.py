@@ -123,3 +123,27 @@ def test_guard_without_the_receiver_the_kept_units_are_served(kept):
     finally:
         for signal in (post_save, post_delete):
             signal.connect(receivers.enrolment_row_changed, sender=Evidence, dispatch_uid="portfolios.evidence_changed")
+
+
+def test_a_kept_page_costs_no_query_and_is_never_shown_after_access_ends(kept, personas, django_assert_num_queries):
+    from centres.models import Membership, Role
+    from centres.services import membership_end
+
+    enrolment, clients = kept
+    with django_assert_num_queries(0):
+        assert "criteria have no evidence yet" in _page(clients["learner"], enrolment)
+    # The assessor moved to another enrolment: the previous one no longer reaches it.
+    enrolment.assessor = personas.second_assessor
+    enrolment.save()
+    assert clients["assessor"].get(reverse("portfolio", args=[enrolment.pk])).status_code == 404
+    # The moderator's role ended: no kept page is served either.
+    membership = Membership.objects.get(user=personas.moderator, centre=personas.centre, role=Role.MODERATOR)
+    membership_end(membership=membership, actor=personas.admin)
+    assert clients["moderator"].get(reverse("portfolio", args=[enrolment.pk])).status_code in (302, 403, 404)
+
+
+def test_someone_elses_portfolio_is_not_found_however_often_asked(kept, personas):
+    enrolment, _clients = kept
+    other = client_for(personas.second_learner)
+    for _ in range(2):
+        assert other.get(reverse("portfolio", args=[enrolment.pk])).status_code == 404
