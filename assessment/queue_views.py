@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.request_cache import page_cache, read_through
 from accounts.widgets import QuickForm, QuickSelect
 from centres.access import role_required
 from centres.models import Role
@@ -58,7 +59,7 @@ def assessment_queue(request: HttpRequest) -> HttpResponse:
     if owner is None:  # a centre admin who assesses nobody: the workload page is where queues are
         return redirect("assessment_workload")
     centre, now = request.leap.centre, timezone.now()
-    learners, units = selectors.queue_choices(centre=centre, assessor=owner)
+    learners, units = _queue_choices(request, owner)
     form = QueueFilterForm(request.GET or None, learners=learners, units=units)
     items = selectors.queue(centre=centre, assessor=owner, filters=form.queue_filter(), now=now)
     page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -69,6 +70,16 @@ def assessment_queue(request: HttpRequest) -> HttpResponse:
         "form": form, "page": page, "rows": rows, "owner": owner, "own": owner.pk == request.user.pk,
         "query": query.urlencode(), "filtered": any(request.GET.get(f) for f in form.fields),
         "overdue_days": centre.review_reminder_days})
+
+
+def _queue_choices(request: HttpRequest, owner) -> tuple[list, list]:
+    """What the filters offer, kept under the queue owner's generation: every change of their learners' portfolios
+    (a submission, a decision, a learner renamed) replaces it (`portfolios.freshness`). In the page's one round
+    trip to the cache."""
+    centre = request.leap.centre
+    name = f"queue:choices:{centre.pk}"
+    return read_through(name, owner.pk, lambda: selectors.queue_choices(centre=centre, assessor=owner),
+                        fetched=page_cache(request, reads=[(name, owner.pk, ())]))
 
 
 @role_required(Role.CENTRE_ADMIN)
