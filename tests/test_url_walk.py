@@ -118,7 +118,7 @@ CASES = {
         ("qualification_unit_move", "unit"), ("qualification_outcome_move", "outcome"),
         ("qualification_criterion_move", "criterion"))},
     # enrolments
-    "my_progress": Case(), "caseload": Case(),
+    "my_progress": Case(), "caseload": Case(), "caseload_not_enrolled": Case(),
     "learner_detail": Case("learner_membership", ok=STAFF_READERS),
     "enrolment_create": Case("learner_membership", ok=MANAGERS),
     "enrolment_detail": Case("enrolment", ok=READERS),

@@ -20,6 +20,7 @@ from qualifications.models import Qualification
 ADMIN, ASSESSOR, LEARNER = Role.CENTRE_ADMIN, Role.ASSESSOR, Role.LEARNER
 STAFF = (Role.CENTRE_ADMIN, Role.ASSESSOR, Role.MODERATOR, Role.EXTERNAL_MODERATOR)
 CASELOAD_PAGE_SIZE = 50
+NOT_ENROLLED_SHOWN = 10  # on the caseload, the most recently registered; the rest on their own page
 
 
 @role_required(*STAFF)
@@ -117,13 +118,29 @@ def caseload(request: HttpRequest) -> HttpResponse:
     enrolments = enrolments_visible_to(request) if whole_centre else Enrolment.objects.filter(
         centre=leap.centre, assessor=request.user)
     rows = selectors.caseload(enrolments=enrolments, filters=filters)
-    # Learners with no enrolment are in no grant's scope: an external moderator is not shown them.
-    not_enrolled = [] if leap.reads_under_grant else selectors.learners_not_enrolled(
-        centre=leap.centre, assessor=None if whole_centre else request.user)[:200]
+    # Learners with no enrolment are in no grant's scope: an external moderator is not shown them. The caseload
+    # shows the most recently registered few; the rest are a link away.
+    not_enrolled, not_enrolled_count = [], 0
+    if not leap.reads_under_grant:
+        waiting = selectors.learners_not_enrolled(centre=leap.centre, assessor=None if whole_centre else request.user)
+        not_enrolled = list(waiting.order_by("-created_at", "pk")[:NOT_ENROLLED_SHOWN + 1])
+        not_enrolled_count = len(not_enrolled) if len(not_enrolled) <= NOT_ENROLLED_SHOWN else waiting.count()
+        not_enrolled = not_enrolled[:NOT_ENROLLED_SHOWN]
     page = Paginator(rows, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "portfolios/caseload.html", {
         "form": form, "page": page, "count": len(rows), "whole_centre": whole_centre, "not_enrolled": not_enrolled,
+        "not_enrolled_count": not_enrolled_count,
         "behind_count": rows.behind, "query": query.urlencode(),
         "behind_margin": settings.LEAP_BEHIND_SCHEDULE_MARGIN})
+
+
+@role_required(ADMIN, ASSESSOR, Role.MODERATOR)
+def caseload_not_enrolled(request: HttpRequest) -> HttpResponse:
+    """Every learner registered here with no enrolment yet (an assessor: their own), by name, fifty a page."""
+    leap = request.leap
+    whole_centre = leap.has(ADMIN, Role.MODERATOR)
+    learners = selectors.learners_not_enrolled(centre=leap.centre, assessor=None if whole_centre else request.user)
+    page = Paginator(learners.select_related("assessor"), 50).get_page(request.GET.get("page"))
+    return render(request, "portfolios/caseload_not_enrolled.html", {"page": page, "whole_centre": whole_centre})

@@ -147,3 +147,41 @@ def test_a_caseload_counts_without_loading_and_loads_only_the_rows_taken(persona
         shown = rows[3:6]
         assert [r.learner_name.rsplit(" ", 1)[-1] for r in shown] == ["Learner003", "Learner004", "Learner005"]
         assert [r.qualification_code for r in shown] == [version.qualification.code] * 3
+
+
+def test_the_caseload_shows_the_newest_learners_not_enrolled_and_links_to_all_of_them(personas,
+                                                                                      django_assert_num_queries):
+    from tests.factories import learner
+
+    mine = [learner(personas.centre, personas.assessor, last_name=f"Waiting{i:02d}") for i in range(13)]
+    theirs = learner(personas.centre, personas.second_assessor, last_name="Elsewhere")
+    client = client_for(personas.assessor)
+    page = client.get(reverse("caseload"))
+    shown = [m.user for m in page.context["not_enrolled"]]
+    assert shown == mine[::-1][:10]  # the most recently registered first
+    listed = client.get(reverse("caseload_not_enrolled"))
+    everyone = [m.user for m in listed.context["page"]]  # the personas' own learners are not enrolled either
+    assert set(mine) <= set(everyone) and everyone == sorted(everyone, key=lambda u: (u.last_name, u.first_name))
+    html = page.content.decode()
+    assert f"See all {len(everyone)} learners not yet enrolled" in html and reverse("caseload_not_enrolled") in html
+    admin = client_for(personas.admin).get(reverse("caseload_not_enrolled")).content.decode()
+    assert "Elsewhere" in admin and theirs.display_name in admin
+    assert "Elsewhere" not in listed.content.decode()
+
+    client.get(reverse("caseload_not_enrolled"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("caseload_not_enrolled"))
+    for i in range(40):
+        learner(personas.centre, personas.assessor, last_name=f"More{i:02d}")
+    client.get(reverse("caseload_not_enrolled"))
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(reverse("caseload_not_enrolled")).context["page"]) == 50
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_short_list_of_learners_not_enrolled_has_no_link_and_no_count_query(personas):
+    from tests.factories import learner
+
+    learner(personas.centre, personas.assessor, last_name="Only")
+    html = client_for(personas.assessor).get(reverse("caseload")).content.decode()
+    assert "Only" in html and reverse("caseload_not_enrolled") not in html
