@@ -39,6 +39,9 @@ class QuickForm(forms.Form):
             return super().render(template_name, context, renderer)
         return mark_safe("".join(self._drawn(field) for field in fields))  # noqa: S308 - escaped below
 
+    __str__ = render  # Django's mixin binds its own render to these
+    __html__ = render
+
     def _drawn(self, field) -> str:
         label = ""
         if field.label:
