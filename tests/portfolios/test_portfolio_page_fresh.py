@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portfolios import receivers
-from portfolios.models import EnrolmentUnit, Evidence, EvidenceFile
+from portfolios.models import AchievedCriterion, EnrolmentUnit, Evidence, EvidenceFile
 from qualifications.models import AssessmentCriterion
 from tests.conftest import client_for
 from tests.portfolios.factories import make_enrolment, make_spec
@@ -70,19 +70,22 @@ def test_evidence_claimed_renamed_given_a_thumbnail_and_unclaimed_shows_at_once(
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
-def test_a_decision_a_lock_and_an_unlock_show_at_once(kept, viewer):
+def test_a_decision_a_sign_off_and_an_unlock_show_at_once(kept, viewer, personas):
+    from assessment.services import unit_sign_off, unit_unlock
+
     enrolment, clients = kept
     client = clients[viewer]
     evidence = _submitted(enrolment)
     evidence.status = Evidence.Status.ACCEPTED
     evidence.save()
     assert "Accepted" in _page(client, enrolment)
-    unit = EnrolmentUnit.objects.get(enrolment=enrolment, unit_id=_first_criterion(enrolment).unit_id)
-    unit.locked_at = timezone.now()
-    unit.save()
+    unit = EnrolmentUnit.objects.select_related("unit").get(enrolment=enrolment,
+                                                            unit_id=_first_criterion(enrolment).unit_id)
+    for criterion in unit.unit.criteria.all():
+        AchievedCriterion.objects.create(enrolment=enrolment, criterion=criterion, unit=unit.unit)
+    unit_sign_off(enrolment_unit=unit, actor=personas.assessor, declared=True)
     assert "Signed off and locked" in _page(client, enrolment)
-    unit.locked_at, unit.reopened_at = None, timezone.now()
-    unit.save()
+    unit_unlock(enrolment_unit=unit, actor=personas.moderator, reason="Sampling found the photos unclear.")
     assert "Signed off and locked" not in _page(client, enrolment)
 
 
